@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { AuthTokensModule } from '@chat/auth';
+import { ConfigModule } from '@chat/config';
+import { DatabaseModule } from '@chat/database';
+import { ObservabilityModule } from '@chat/observability';
+import { RedisModule } from '@chat/redis';
+import { AuthModule } from './auth/auth.module.js';
+import { MessagesModule } from './messages/messages.module.js';
+import { RoomsModule } from './rooms/rooms.module.js';
+
+/**
+ * api: auth, rooms and history over REST.
+ *   clients ──HTTP──▶ api ──▶ MongoDB (users, rooms, persisted messages)
+ *                          └─▶ Redis (stream tail of unpersisted messages, membership cache)
+ */
+@Module({
+  imports: [
+    ConfigModule,
+    ObservabilityModule.forApp('api'),
+    RedisModule,
+    DatabaseModule,
+    AuthTokensModule,
+    AuthModule,
+    RoomsModule,
+    MessagesModule,
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,4 @@
+import 'reflect-metadata';
+import { startApi } from './start-api.js';
+
+await startApi();

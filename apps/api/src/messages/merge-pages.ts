@@ -1,0 +1,16 @@
+import { compareStreamIds, type Message, type MessagePage } from '@chat/contracts';
+
+/**
+ * Merges the newest `limit + 1` unpersisted messages (stream tail) with the newest `limit + 1`
+ * persisted ones (MongoDB) below the same cursor into one page. A message may be in both while
+ * the worker is between its insert and its XDEL: it appears once. There is a next page exactly
+ * when the union holds more than `limit` messages.
+ */
+export function mergePages(fromStream: Message[], fromDatabase: Message[], limit: number): MessagePage {
+  const byId = new Map<string, Message>();
+  for (const message of fromStream) byId.set(message.id, message);
+  for (const message of fromDatabase) if (!byId.has(message.id)) byId.set(message.id, message);
+  const all = [...byId.values()].sort((a, b) => compareStreamIds(b.id, a.id));
+  const items = all.slice(0, limit);
+  return { items, nextBefore: all.length > limit ? items[items.length - 1].id : null };
+}

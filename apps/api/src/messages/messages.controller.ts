@@ -1,0 +1,40 @@
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { AuthUser } from '@chat/auth';
+import { ErrorDto } from '../auth/dto/credentials.dto.js';
+import { CurrentUser, JwtAuthGuard } from '../auth/jwt-auth.guard.js';
+import { HistoryQueryDto, MessagePageDto } from './dto/history.dto.js';
+import { DEFAULT_PAGE_SIZE, MessagesService } from './messages.service.js';
+
+@ApiTags('messages')
+@ApiBearerAuth()
+@UseGuards(JwtAuthGuard)
+@Controller('rooms/:roomId/messages')
+export class MessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  @Get()
+  @ApiOkResponse({
+    type: MessagePageDto,
+    description: 'Complete and exact: acknowledged messages appear at once, whether still in Redis or in MongoDB.',
+  })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'bad limit or before' })
+  @ApiUnauthorizedResponse({ type: ErrorDto })
+  @ApiForbiddenResponse({ type: ErrorDto, description: 'not a member of the room' })
+  @ApiNotFoundResponse({ type: ErrorDto, description: 'no such room' })
+  page(
+    @Param('roomId') roomId: string,
+    @Query() query: HistoryQueryDto,
+    @CurrentUser() user: AuthUser,
+  ): Promise<MessagePageDto> {
+    return this.messages.history(roomId, user.id, query.limit ?? DEFAULT_PAGE_SIZE, query.before);
+  }
+}

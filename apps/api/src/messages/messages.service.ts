@@ -1,0 +1,40 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { decodeEntry, type Message, type MessagePage } from '@chat/contracts';
+import { MessagesRepository } from '@chat/database';
+import { ChatStreamRepository } from '@chat/redis';
+import { RoomsService } from '../rooms/rooms.service.js';
+import { mergePages } from './merge-pages.js';
+
+export const DEFAULT_PAGE_SIZE = 50;
+
+/**
+ * History is the room's stream tail (not yet persisted) merged with MongoDB. The stream is read
+ * FIRST: an entry the worker persists and XDELs after that read is then found in MongoDB, so no
+ * message can fall between the two reads. Both reads are bounded by `limit`, and streams are per
+ * room, so a page costs the same whatever the backlog of other rooms.
+ */
+@Injectable()
+export class MessagesService {
+  private readonly logger = new Logger(MessagesService.name);
+
+  constructor(
+    private readonly rooms: RoomsService,
+    private readonly stream: ChatStreamRepository,
+    private readonly messages: MessagesRepository,
+  ) {}
+
+  async history(roomId: string, userId: string, limit = DEFAULT_PAGE_SIZE, before?: string): Promise<MessagePage> {
+    await this.rooms.assertMember(roomId, userId);
+    const entries = await this.stream.tail(roomId, limit + 1, before);
+    const fromStream: Message[] = [];
+    for (const [id, fields] of entries) {
+      try {
+        fromStream.push(decodeEntry(id, fields));
+      } catch (error) {
+        this.logger.warn(`skipping undecodable stream entry ${roomId}/${id}: ${(error as Error).message}`);
+      }
+    }
+    const fromDatabase = await this.messages.page(roomId, limit + 1, before);
+    return mergePages(fromStream, fromDatabase, limit);
+  }
+}

@@ -1,0 +1,15 @@
+import { ValidationPipe } from '@nestjs/common';
+import { bootstrap } from '@chat/observability';
+import { AppModule } from './app.module.js';
+import { setupSwagger } from './swagger.js';
+
+/** Boots the api: validation (400 with the failing field), Swagger, then listen. */
+export function startApi() {
+  return bootstrap(AppModule, {
+    port: (config) => config.API_PORT,
+    configure: (app) => {
+      app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true, forbidUnknownValues: true }));
+      setupSwagger(app);
+    },
+  });
+}

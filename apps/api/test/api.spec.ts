@@ -1,0 +1,214 @@
+import type { INestApplication } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { ChatStreamRepository } from '@chat/redis';
+import { MessagesRepository } from '@chat/database';
+import { decodeEntry, type Message } from '@chat/contracts';
+import { startApi } from '../src/start-api.js';
+import { baseUrl } from '../../../test/support/apps.js';
+import { createRoom, createUser, fullHistory, http, uniqueName, type TestUser } from '../../../test/support/http.js';
+
+let app: INestApplication;
+let api: string;
+let stream: ChatStreamRepository;
+let messages: MessagesRepository;
+
+beforeAll(async () => {
+  app = await startApi();
+  api = baseUrl(app);
+  stream = app.get(ChatStreamRepository);
+  messages = app.get(MessagesRepository);
+});
+
+afterAll(async () => {
+  await app.close();
+});
+
+async function send(user: TestUser, roomId: string, n: number): Promise<Message[]> {
+  const sent: Message[] = [];
+  for (let i = 0; i < n; i++) {
+    const result = await stream.append({
+      roomId,
+      senderId: user.id,
+      senderName: user.username,
+      content: `m${i}`,
+      clientMsgId: uniqueName('c'),
+    });
+    sent.push({ ...result.draft, id: result.id, createdAt: '' } as Message);
+  }
+  return sent;
+}
+
+describe('auth', () => {
+  it('registers, rejects bad input and taken names', async () => {
+    const username = uniqueName();
+    const ok = await http(api, 'POST', '/auth/register', { body: { username, password: 'password1' } });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toEqual({ id: expect.stringMatching(/^[0-9a-f]{24}$/), username });
+
+    const taken = await http(api, 'POST', '/auth/register', { body: { username, password: 'password1' } });
+    expect(taken.status).toBe(409);
+    expect(taken.body).toMatchObject({ statusCode: 409, error: 'Conflict' });
+
+    for (const body of [
+      { username: 'ab', password: 'password1' },
+      { username: 'bad name!', password: 'password1' },
+      { username: uniqueName(), password: 'short' },
+      { username: uniqueName(), password: 'x'.repeat(129) },
+      {},
+    ]) {
+      const res = await http(api, 'POST', '/auth/register', { body });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.any(String) });
+    }
+  });
+
+  it('logs in with the right password only', async () => {
+    const user = await createUser(api);
+    const wrong = await http(api, 'POST', '/auth/login', { body: { username: user.username, password: 'nope-nope' } });
+    expect(wrong.status).toBe(401);
+    const unknown = await http(api, 'POST', '/auth/login', { body: { username: uniqueName(), password: 'whatever1' } });
+    expect(unknown.status).toBe(401);
+    const invalid = await http(api, 'POST', '/auth/login', { body: { username: 5 } });
+    expect(invalid.status).toBe(400);
+    const ok = await http(api, 'POST', '/auth/login', { body: { username: user.username, password: user.password } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({
+      accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+      expiresIn: 900,
+      user: { id: user.id, username: user.username },
+    });
+  });
+
+  it('rotates refresh tokens and revokes the family when one is reused', async () => {
+    const user = await createUser(api);
+    const first = await http(api, 'POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } });
+    expect(first.status).toBe(200);
+    expect(first.body.refreshToken).not.toBe(user.refreshToken);
+    expect((await http(api, 'GET', '/rooms', { token: first.body.accessToken })).status).toBe(200);
+
+    const reused = await http(api, 'POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } });
+    expect(reused.status).toBe(401);
+    // The leak is assumed: the token issued by the first refresh is revoked too.
+    const afterReuse = await http(api, 'POST', '/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
+    expect(afterReuse.status).toBe(401);
+
+    expect((await http(api, 'POST', '/auth/refresh', { body: { refreshToken: 'garbage' } })).status).toBe(401);
+    expect((await http(api, 'POST', '/auth/refresh', { body: {} })).status).toBe(400);
+  });
+
+  it('lets exactly one of two concurrent refreshes with one token win', async () => {
+    const user = await createUser(api);
+    const results = await Promise.all(
+      [0, 1].map(() => http(api, 'POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+  });
+});
+
+describe('rooms', () => {
+  it('creates, joins and lists rooms', async () => {
+    const alice = await createUser(api);
+    const bob = await createUser(api);
+    const name = uniqueName('room');
+    const created = await http(api, 'POST', '/rooms', { body: { name }, token: alice.accessToken });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ id: expect.any(String), name, createdAt: expect.any(String) });
+
+    expect((await http(api, 'GET', '/rooms', { token: bob.accessToken })).body).toEqual([]);
+    const join = await http(api, 'POST', `/rooms/${created.body.id}/members`, { token: bob.accessToken });
+    expect(join.status).toBe(204);
+    expect((await http(api, 'POST', `/rooms/${created.body.id}/members`, { token: bob.accessToken })).status).toBe(204);
+    expect((await http(api, 'GET', '/rooms', { token: bob.accessToken })).body).toEqual([created.body]);
+  });
+
+  it('answers 400, 401 and 404 per the contract', async () => {
+    const user = await createUser(api);
+    expect((await http(api, 'GET', '/rooms')).status).toBe(401);
+    expect((await http(api, 'GET', '/rooms', { token: 'not-a-jwt' })).status).toBe(401);
+    expect((await http(api, 'POST', '/rooms', { body: { name: '' }, token: user.accessToken })).status).toBe(400);
+    expect((await http(api, 'POST', '/rooms', { body: { name: 'x'.repeat(101) }, token: user.accessToken })).status).toBe(400);
+    expect((await http(api, 'POST', '/rooms/0123456789abcdef01234567/members', { token: user.accessToken })).status).toBe(404);
+    expect((await http(api, 'POST', '/rooms/not-an-id/members', { token: user.accessToken })).status).toBe(404);
+  });
+});
+
+describe('history', () => {
+  it('answers 400, 401, 403 and 404 per the contract', async () => {
+    const owner = await createUser(api);
+    const stranger = await createUser(api);
+    const roomId = await createRoom(api, owner);
+    const path = `/rooms/${roomId}/messages`;
+    expect((await http(api, 'GET', path)).status).toBe(401);
+    expect((await http(api, 'GET', path, { token: stranger.accessToken })).status).toBe(403);
+    expect((await http(api, 'GET', '/rooms/0123456789abcdef01234567/messages', { token: owner.accessToken })).status).toBe(404);
+    for (const query of ['?limit=0', '?limit=101', '?limit=x', '?before=abc', '?before=1-']) {
+      const res = await http(api, 'GET', path + query, { token: owner.accessToken });
+      expect(res.status).toBe(400);
+    }
+    const empty = await http(api, 'GET', path, { token: owner.accessToken });
+    expect(empty.body).toEqual({ items: [], nextBefore: null });
+  });
+
+  it('is exact across pages while messages are split between MongoDB, the stream, and both', async () => {
+    const user = await createUser(api);
+    const roomId = await createRoom(api, user);
+    const sent = await send(user, roomId, 57);
+
+    // Persist the oldest 30 (as the worker does), then XDEL only the oldest 20: entries 20..29 are
+    // in both stores, as between the worker's insert and its XDEL.
+    const [[, entries]] = [...(await stream.readOldest([roomId], 30))];
+    await messages.insertMany(entries.map(([id, fields]) => decodeEntry(id, fields)));
+    await stream.delete(new Map([[roomId, entries.slice(0, 20).map(([id]) => id)]]));
+
+    for (const limit of [1, 7, 10, 50, 100]) {
+      const history = await fullHistory(api, user, roomId, limit);
+      expect(history.map((m) => m.id)).toEqual(sent.map((m) => m.id));
+      expect(history.map((m) => m.content)).toEqual(sent.map((m) => m.content));
+    }
+
+    const first = await http(api, 'GET', `/rooms/${roomId}/messages?limit=5`, { token: user.accessToken });
+    expect(first.body.items.map((m: Message) => m.content)).toEqual(['m56', 'm55', 'm54', 'm53', 'm52']);
+    expect(first.body.nextBefore).toBe(first.body.items[4].id);
+    expect(first.body.items[0]).toEqual({
+      id: expect.stringMatching(/^\d+-\d+$/),
+      roomId,
+      senderId: user.id,
+      senderName: user.username,
+      content: 'm56',
+      clientMsgId: expect.any(String),
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+  });
+
+  it('orders ids numerically even when their string order differs', async () => {
+    const user = await createUser(api);
+    const roomId = await createRoom(api, user);
+    const redis = new Redis(process.env.REDIS_URL!);
+    try {
+      const key = `chat:{${roomId}}:stream`;
+      const draft = (content: string) =>
+        JSON.stringify({ roomId, senderId: user.id, senderName: user.username, content, clientMsgId: content });
+      await redis.xadd(key, '9-0', 'm', draft('a'));
+      await redis.xadd(key, '10-0', 'm', draft('b'));
+      await redis.xadd(key, '10-10', 'm', draft('c'));
+      const history = await fullHistory(api, user, roomId, 2);
+      expect(history.map((m) => m.content)).toEqual(['a', 'b', 'c']);
+    } finally {
+      await redis.quit();
+    }
+  });
+});
+
+describe('operations', () => {
+  it('serves health, metrics and the OpenAPI document', async () => {
+    const health = await http(api, 'GET', '/health');
+    expect(health).toEqual({ status: 200, body: { status: 'ok', checks: { redis: 'up', mongodb: 'up' } } });
+    const metrics = await fetch(`${api}/metrics`).then((r) => r.text());
+    expect(metrics).toContain('process_cpu_user_seconds_total{app="api"}');
+    const doc = await http(api, 'GET', '/docs-json');
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/auth/register', '/auth/login', '/auth/refresh', '/rooms', '/rooms/{roomId}/members', '/rooms/{roomId}/messages']),
+    );
+  });
+});

@@ -1,0 +1,4 @@
+import 'reflect-metadata';
+import { startFile } from './start-file.js';
+
+await startFile();

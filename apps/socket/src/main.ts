@@ -1,0 +1,4 @@
+import 'reflect-metadata';
+import { startSocket } from './start-socket.js';
+
+await startSocket();

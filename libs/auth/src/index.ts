@@ -1,0 +1,2 @@
+export { AuthTokensModule } from './auth-tokens.module.js';
+export { TokenService, type AuthUser } from './token.service.js';

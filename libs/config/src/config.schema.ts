@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * Every environment variable the apps read, with its default. `process.env` is read nowhere
+ * else; a bad value fails the start with a message naming the variable.
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  API_PORT: port(3000),
+  SOCKET_PORT: port(3001),
+  FILE_HTTP_PORT: port(3002),
+  FILE_GRPC_PORT: port(50051),
+  WORKER_PORT: port(3003),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  MONGO_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL')
+    .default('mongodb://127.0.0.1:27017/chat'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ACCESS_TOKEN_TTL_SEC: positiveInt(900),
+  REFRESH_TOKEN_TTL_SEC: positiveInt(30 * 24 * 3600),
+  CORS_ORIGINS: z.string().default('*'),
+  MAX_CONTENT_LENGTH: positiveInt(4000),
+  MAX_FILE_BYTES: positiveInt(10 * 1024 * 1024),
+  IDEMPOTENCY_TTL_SEC: z.coerce.number().int().min(86400, 'must be at least 86400 (24 h, per the contract)').default(86400),
+  MEMBERSHIP_CACHE_TTL_SEC: positiveInt(3600),
+  WORKER_BATCH_SIZE: positiveInt(1000),
+  WORKER_INTERVAL_MS: positiveInt(100),
+  WORKER_MAX_ROOMS_PER_BATCH: positiveInt(200),
+});
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { envSchema, type Env } from './config.schema.js';
+
+export interface AppConfig extends Env {
+  /** Absolute path of DATA_DIR. */
+  dataDir: string;
+  /** The JWT signing secret: JWT_SECRET, or in development one kept in DATA_DIR. */
+  jwtSecret: string;
+  corsOrigins: string[] | '*';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses and validates the environment once; throws a ConfigError naming each bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  const dataDir = resolve(env.DATA_DIR);
+  const corsOrigins =
+    env.CORS_ORIGINS.trim() === '*'
+      ? ('*' as const)
+      : env.CORS_ORIGINS.split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean);
+  return Object.freeze({ ...env, dataDir, corsOrigins, jwtSecret: resolveJwtSecret(env, dataDir) });
+}
+
+/**
+ * In production a missing JWT_SECRET fails the start. In development a random secret is created
+ * once in DATA_DIR so that restarts (and the other apps) keep accepting the same tokens; the
+ * exclusive create makes concurrent first starts agree on one secret.
+ */
+function resolveJwtSecret(env: Env, dataDir: string): string {
+  if (env.JWT_SECRET) return env.JWT_SECRET;
+  if (env.NODE_ENV === 'production') {
+    throw new ConfigError('Invalid environment:\n  JWT_SECRET: required when NODE_ENV=production');
+  }
+  const file = join(dataDir, 'secrets', 'jwt-secret');
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret.length < 32) throw new ConfigError(`${file} holds a secret shorter than 32 characters`);
+  return secret;
+}

@@ -1,0 +1,61 @@
+import { AppError, ErrorCode } from './error-code.js';
+import type { ChatSendPayload, RoomPayload } from './socket-events.js';
+
+export interface ChatLimits {
+  maxContentLength: number;
+  maxFileBytes: number;
+}
+
+const OBJECT_ID = /^[0-9a-f]{24}$/i;
+
+function invalid(message: string): AppError {
+  return new AppError(ErrorCode.VALIDATION, message);
+}
+
+export function isObjectIdString(value: unknown): value is string {
+  return typeof value === 'string' && OBJECT_ID.test(value);
+}
+
+/** Validates `{roomId}` of room:join / room:leave. A well-formed id of no room is NOT_FOUND later. */
+export function parseRoomPayload(payload: unknown): RoomPayload {
+  if (typeof payload !== 'object' || payload === null) throw invalid('payload must be an object');
+  const { roomId } = payload as Record<string, unknown>;
+  if (typeof roomId !== 'string' || roomId.length === 0) throw invalid('roomId is required and must be a string');
+  return { roomId };
+}
+
+/**
+ * Validates a chat:send payload on the hot path: hand-written so that it costs a few
+ * comparisons, and each message names the field that is wrong.
+ */
+export function parseChatSend(payload: unknown, limits: ChatLimits): ChatSendPayload {
+  if (typeof payload !== 'object' || payload === null) throw invalid('payload must be an object');
+  const p = payload as Record<string, unknown>;
+  if (typeof p.roomId !== 'string' || p.roomId.length === 0) throw invalid('roomId is required and must be a string');
+  if (typeof p.clientMsgId !== 'string' || p.clientMsgId.length < 1 || p.clientMsgId.length > 64) {
+    throw invalid('clientMsgId must be a string of 1 to 64 characters');
+  }
+  if (p.content !== undefined && typeof p.content !== 'string') throw invalid('content must be a string');
+  const content = (p.content as string | undefined) ?? '';
+  if (content.length > limits.maxContentLength) {
+    throw invalid(`content must be at most ${limits.maxContentLength} characters`);
+  }
+  const result: ChatSendPayload = { roomId: p.roomId, clientMsgId: p.clientMsgId, content };
+  if (p.file !== undefined && p.file !== null) {
+    if (typeof p.file !== 'object') throw invalid('file must be an object {name, mime?, data}');
+    const file = p.file as Record<string, unknown>;
+    if (typeof file.name !== 'string' || file.name.length < 1 || file.name.length > 255) {
+      throw invalid('file.name must be a string of 1 to 255 characters');
+    }
+    if (file.mime !== undefined && typeof file.mime !== 'string') throw invalid('file.mime must be a string');
+    if (!(file.data instanceof Uint8Array)) throw invalid('file.data must be binary (Buffer, ArrayBuffer view)');
+    if (file.data.byteLength === 0) throw invalid('file.data must not be empty');
+    if (file.data.byteLength > limits.maxFileBytes) {
+      throw new AppError(ErrorCode.FILE_TOO_LARGE, `file must be at most ${limits.maxFileBytes} bytes`);
+    }
+    result.file = { name: file.name, mime: file.mime as string | undefined, data: file.data };
+  } else if (content.trim().length === 0) {
+    throw invalid('content must not be empty when no file is sent');
+  }
+  return result;
+}

@@ -1,0 +1,39 @@
+/** Every error code a client can see. Each transport maps them its own way. */
+export enum ErrorCode {
+  VALIDATION = 'VALIDATION',
+  UNAUTHORIZED = 'UNAUTHORIZED',
+  FORBIDDEN = 'FORBIDDEN',
+  NOT_FOUND = 'NOT_FOUND',
+  CONFLICT = 'CONFLICT',
+  FILE_TOO_LARGE = 'FILE_TOO_LARGE',
+  FILE_TYPE_REJECTED = 'FILE_TYPE_REJECTED',
+  FILE_UPLOAD_FAILED = 'FILE_UPLOAD_FAILED',
+  STORE_FAILED = 'STORE_FAILED',
+  RATE_LIMITED = 'RATE_LIMITED',
+  INTERNAL = 'INTERNAL',
+}
+
+/** An expected failure with a client-facing code and message. Never carries a stack to clients. */
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
+  [ErrorCode.VALIDATION]: 400,
+  [ErrorCode.UNAUTHORIZED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.CONFLICT]: 409,
+  [ErrorCode.FILE_TOO_LARGE]: 413,
+  [ErrorCode.FILE_TYPE_REJECTED]: 415,
+  [ErrorCode.FILE_UPLOAD_FAILED]: 502,
+  [ErrorCode.STORE_FAILED]: 503,
+  [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.INTERNAL]: 500,
+};

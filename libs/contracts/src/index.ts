@@ -1,0 +1,34 @@
+export {
+  isObjectIdString,
+  parseChatSend,
+  parseRoomPayload,
+  type ChatLimits,
+} from './chat-send.validation.js';
+export { AppError, ErrorCode, HTTP_STATUS_BY_CODE } from './error-code.js';
+export type { Message, MessageDraft, MessageFile, MessagePage } from './message.js';
+export {
+  SocketEvent,
+  type Ack,
+  type AckError,
+  type ChatSendFile,
+  type ChatSendPayload,
+  type ClientToServerEvents,
+  type RoomPayload,
+  type ServerToClientEvents,
+} from './socket-events.js';
+export {
+  PoisonEntryError,
+  STREAM_FIELD,
+  decodeEntry,
+  draftToMessage,
+  encodeDraft,
+  parseDraft,
+} from './stream-codec.js';
+export {
+  compareStreamIds,
+  isStreamId,
+  parseStreamId,
+  sortableStreamId,
+  streamIdTime,
+  type ParsedStreamId,
+} from './stream-id.js';

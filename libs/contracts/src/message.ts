@@ -1,0 +1,29 @@
+/** A file attached to a message (contract: "Message object"). */
+export interface MessageFile {
+  id: string;
+  url: string;
+  name: string;
+  mime: string;
+  size: number;
+}
+
+/** The public Message object of the contract. */
+export interface Message {
+  /** Redis stream entry id of the room's stream, e.g. "1732345678901-0". Unique within its room. */
+  id: string;
+  roomId: string;
+  senderId: string;
+  senderName: string;
+  content: string;
+  file?: MessageFile;
+  clientMsgId: string;
+  createdAt: string;
+}
+
+/** What is stored in a stream entry: the Message without the parts the stream id gives. */
+export type MessageDraft = Omit<Message, 'id' | 'createdAt'>;
+
+export interface MessagePage {
+  items: Message[];
+  nextBefore: string | null;
+}

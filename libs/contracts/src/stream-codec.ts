@@ -1,0 +1,59 @@
+import type { Message, MessageDraft } from './message.js';
+import { isStreamId, streamIdTime } from './stream-id.js';
+
+/** The single field a chat stream entry carries: the MessageDraft as JSON. */
+export const STREAM_FIELD = 'm';
+
+export function encodeDraft(draft: MessageDraft): string {
+  return JSON.stringify(draft);
+}
+
+export class PoisonEntryError extends Error {
+  override name = 'PoisonEntryError';
+}
+
+/**
+ * Turns a stream entry back into a Message. Throws PoisonEntryError for an entry that cannot be
+ * decoded or validated, so the caller can dead-letter it instead of blocking the entries behind.
+ */
+export function decodeEntry(id: string, fields: string[]): Message {
+  if (!isStreamId(id)) throw new PoisonEntryError(`bad stream id ${JSON.stringify(id)}`);
+  let raw: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === STREAM_FIELD) raw = fields[i + 1];
+  }
+  if (raw === undefined) throw new PoisonEntryError(`entry ${id} has no "${STREAM_FIELD}" field`);
+  return draftToMessage(id, parseDraft(raw, id));
+}
+
+export function draftToMessage(id: string, draft: MessageDraft): Message {
+  const message: Message = {
+    id,
+    roomId: draft.roomId,
+    senderId: draft.senderId,
+    senderName: draft.senderName,
+    content: draft.content,
+    clientMsgId: draft.clientMsgId,
+    createdAt: streamIdTime(id).toISOString(),
+  };
+  if (draft.file) message.file = draft.file;
+  return message;
+}
+
+export function parseDraft(raw: string, id = '?'): MessageDraft {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new PoisonEntryError(`entry ${id} is not JSON`);
+  }
+  if (typeof value !== 'object' || value === null) throw new PoisonEntryError(`entry ${id} is not an object`);
+  const draft = value as Record<string, unknown>;
+  for (const field of ['roomId', 'senderId', 'senderName', 'content', 'clientMsgId'] as const) {
+    if (typeof draft[field] !== 'string') throw new PoisonEntryError(`entry ${id}: "${field}" is not a string`);
+  }
+  if (draft.file !== undefined && (typeof draft.file !== 'object' || draft.file === null)) {
+    throw new PoisonEntryError(`entry ${id}: "file" is not an object`);
+  }
+  return draft as unknown as MessageDraft;
+}

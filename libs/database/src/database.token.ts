@@ -1,0 +1,2 @@
+/** DI token of the mongoose Connection. */
+export const MONGO_CONNECTION = Symbol('MONGO_CONNECTION');

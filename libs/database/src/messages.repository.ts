@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Collection } from 'mongodb';
+import { sortableStreamId, type Message } from '@chat/contracts';
+import { MODELS } from './models.token.js';
+import type { MessageDoc, Models } from './schemas.js';
+
+export interface InsertResult {
+  inserted: number;
+  duplicates: number;
+}
+
+export function messageKey(roomId: string, id: string): string {
+  return `${roomId}:${sortableStreamId(id)}`;
+}
+
+export function toMessageDoc(message: Message): MessageDoc {
+  const doc: MessageDoc = {
+    _id: messageKey(message.roomId, message.id),
+    id: message.id,
+    roomId: message.roomId,
+    senderId: message.senderId,
+    senderName: message.senderName,
+    content: message.content,
+    clientMsgId: message.clientMsgId,
+    createdAt: new Date(message.createdAt),
+  };
+  if (message.file) doc.file = message.file;
+  return doc;
+}
+
+function toMessage(doc: MessageDoc): Message {
+  const message: Message = {
+    id: doc.id,
+    roomId: doc.roomId,
+    senderId: doc.senderId,
+    senderName: doc.senderName,
+    content: doc.content,
+    clientMsgId: doc.clientMsgId,
+    createdAt: doc.createdAt.toISOString(),
+  };
+  if (doc.file) message.file = doc.file;
+  return message;
+}
+
+interface WriteErrorLike {
+  code?: number;
+}
+
+/** Persisted messages. Uses the driver's collection directly: no per-document hydration. */
+@Injectable()
+export class MessagesRepository {
+  private readonly collection: Collection<MessageDoc>;
+
+  constructor(@Inject(MODELS) models: Models) {
+    this.collection = models.messages.collection as unknown as Collection<MessageDoc>;
+  }
+
+  /**
+   * Unordered bulk insert. Duplicate-key errors mean "already persisted" and are tolerated;
+   * any other error is thrown so the caller keeps the entries and retries.
+   */
+  async insertMany(messages: Message[]): Promise<InsertResult> {
+    if (!messages.length) return { inserted: 0, duplicates: 0 };
+    const docs = messages.map(toMessageDoc);
+    try {
+      const result = await this.collection.insertMany(docs, { ordered: false });
+      return { inserted: result.insertedCount, duplicates: 0 };
+    } catch (error) {
+      const writeErrors = (error as { writeErrors?: WriteErrorLike | WriteErrorLike[] }).writeErrors;
+      const list = writeErrors === undefined ? [] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+      const onlyDuplicates =
+        list.length > 0 &&
+        list.every((e) => e.code === 11000) &&
+        !(error as { writeConcernError?: unknown }).writeConcernError;
+      if (!onlyDuplicates) throw error;
+      return { inserted: docs.length - list.length, duplicates: list.length };
+    }
+  }
+
+  /** Newest persisted messages of a room strictly older than `before`, newest first. */
+  async page(roomId: string, limit: number, before?: string): Promise<Message[]> {
+    const upper = before ? messageKey(roomId, before) : `${roomId};`;
+    const docs = await this.collection
+      .find({ _id: { $gt: `${roomId}:`, $lt: upper } })
+      .sort({ _id: -1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(toMessage);
+  }
+
+  async countInRoom(roomId: string): Promise<number> {
+    return this.collection.countDocuments({ roomId });
+  }
+}

@@ -1,0 +1,2 @@
+/** DI token of the registered mongoose models. */
+export const MODELS = Symbol('MODELS');

@@ -1,0 +1,144 @@
+import { Schema, Types, type Connection, type Model } from 'mongoose';
+import type { MessageFile } from '@chat/contracts';
+
+/*
+ * Only features MongoDB 7 and FerretDB 1.24 both support: plain unique and compound indexes,
+ * no TTL indexes (retention is a job), no transactions, no $lookup.
+ */
+
+export interface UserDoc {
+  _id: Types.ObjectId;
+  username: string;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+export interface RoomDoc {
+  _id: Types.ObjectId;
+  name: string;
+  createdBy: string;
+  createdAt: Date;
+}
+
+/** `_id` is "<roomId>:<userId>", so a membership lookup is a primary-key lookup. */
+export interface MembershipDoc {
+  _id: string;
+  roomId: string;
+  userId: string;
+  joinedAt: Date;
+}
+
+/** One document per spent refresh token: its _id uniqueness is what makes spending atomic. */
+export interface RefreshTokenUseDoc {
+  _id: string;
+  usedAt: Date;
+}
+
+export interface RefreshTokenDoc {
+  _id: string;
+  userId: string;
+  familyId: string;
+  secretHash: string;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+/**
+ * `_id` is "<roomId>:<sortable stream id>": unique per message (stream ids are unique only
+ * within one room's stream), and a room's page is one range scan of the primary key.
+ */
+export interface MessageDoc {
+  _id: string;
+  id: string;
+  roomId: string;
+  senderId: string;
+  senderName: string;
+  content: string;
+  clientMsgId: string;
+  file?: MessageFile;
+  createdAt: Date;
+}
+
+const userSchema = new Schema<UserDoc>(
+  {
+    username: { type: String, required: true, unique: true },
+    passwordHash: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+const roomSchema = new Schema<RoomDoc>(
+  {
+    name: { type: String, required: true },
+    createdBy: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+const membershipSchema = new Schema<MembershipDoc>(
+  {
+    _id: { type: String, required: true },
+    roomId: { type: String, required: true },
+    userId: { type: String, required: true, index: true },
+    joinedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+const refreshTokenSchema = new Schema<RefreshTokenDoc>(
+  {
+    _id: { type: String, required: true },
+    userId: { type: String, required: true },
+    familyId: { type: String, required: true, index: true },
+    secretHash: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+    usedAt: { type: Date, default: null },
+  },
+  { versionKey: false },
+);
+
+const refreshTokenUseSchema = new Schema<RefreshTokenUseDoc>(
+  { _id: { type: String, required: true }, usedAt: { type: Date, required: true } },
+  { versionKey: false },
+);
+
+const messageSchema = new Schema<MessageDoc>(
+  {
+    _id: { type: String, required: true },
+    id: { type: String, required: true },
+    roomId: { type: String, required: true },
+    senderId: { type: String, required: true },
+    senderName: { type: String, required: true },
+    content: { type: String, default: '' },
+    clientMsgId: { type: String, required: true },
+    file: { type: Object, required: false },
+    createdAt: { type: Date, required: true, index: true },
+  },
+  { versionKey: false },
+);
+
+export interface Models {
+  users: Model<UserDoc>;
+  rooms: Model<RoomDoc>;
+  memberships: Model<MembershipDoc>;
+  refreshTokens: Model<RefreshTokenDoc>;
+  refreshTokenUses: Model<RefreshTokenUseDoc>;
+  messages: Model<MessageDoc>;
+}
+
+export function registerModels(connection: Connection): Models {
+  return {
+    users: connection.model<UserDoc>('User', userSchema, 'users'),
+    rooms: connection.model<RoomDoc>('Room', roomSchema, 'rooms'),
+    memberships: connection.model<MembershipDoc>('Membership', membershipSchema, 'memberships'),
+    refreshTokens: connection.model<RefreshTokenDoc>('RefreshToken', refreshTokenSchema, 'refresh_tokens'),
+    refreshTokenUses: connection.model<RefreshTokenUseDoc>('RefreshTokenUse', refreshTokenUseSchema, 'refresh_token_uses'),
+    messages: connection.model<MessageDoc>('Message', messageSchema, 'messages'),
+  };
+}
+
+export function isDuplicateKeyError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}

@@ -1,0 +1,53 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'express';
+import { AppError, HTTP_STATUS_BY_CODE } from '@chat/contracts';
+
+const REASON: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+/**
+ * Every HTTP error leaves as `{statusCode, message, error}` (the contract's shape). Unexpected
+ * errors become a 500 that carries an errorId to find the logged stack; the stack never leaves.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof AppError) {
+      const statusCode = HTTP_STATUS_BY_CODE[exception.code];
+      res.status(statusCode).json({ statusCode, message: exception.message, error: REASON[statusCode], code: exception.code });
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      const body = exception.getResponse();
+      const message =
+        typeof body === 'object' && body !== null && 'message' in body
+          ? (body as { message: unknown }).message
+          : exception.message;
+      res.status(statusCode).json({
+        statusCode,
+        message: Array.isArray(message) ? message.join('; ') : message,
+        error: REASON[statusCode] ?? exception.name,
+      });
+      return;
+    }
+    const errorId = randomUUID();
+    this.logger.error({ err: exception, errorId }, 'unhandled error');
+    res.status(500).json({ statusCode: 500, message: `Internal error (id ${errorId})`, error: REASON[500], errorId });
+  }
+}

@@ -1,0 +1,82 @@
+// `npm start [-- app...]`: install what is missing, build, make sure Redis and MongoDB are
+// reachable (starting local ones where it can), then run the apps in the foreground.
+// Ctrl-C stops the apps, then whatever infrastructure this run started.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { build, ensureDeps } from './ensure-deps.mjs';
+import { APPS, ROOT_DIR, appEntry } from './paths.mjs';
+
+const selected = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+for (const app of selected) {
+  if (!APPS.includes(app)) {
+    console.error(`unknown app "${app}"; choose from ${APPS.join(', ')}`);
+    process.exit(2);
+  }
+}
+const apps = selected.length ? selected : APPS;
+
+ensureDeps();
+build();
+const { ensureInfra } = await import('./infra.mjs');
+const infra = await ensureInfra();
+
+const env = { ...process.env, REDIS_URL: infra.redisUrl, MONGO_URL: infra.mongoUrl };
+const children = new Map();
+let stopping = false;
+
+function prefix(stream, name) {
+  createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
+}
+
+for (const app of apps) {
+  const child = spawn(process.execPath, ['--enable-source-maps', appEntry(app)], { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  prefix(child.stdout, app);
+  prefix(child.stderr, app);
+  children.set(app, child);
+  child.on('exit', (code, signal) => {
+    children.delete(app);
+    if (!stopping) {
+      console.error(`[start] ${app} exited (${signal ?? code}); stopping everything`);
+      void shutdown(1);
+    } else if (children.size === 0) {
+      void infra.stop().then(() => process.exit(process.exitCode ?? 0));
+    }
+  });
+}
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  process.exitCode = code;
+  if (children.size === 0) {
+    await infra.stop();
+    process.exit(code);
+  }
+  for (const child of children.values()) child.kill('SIGTERM');
+  setTimeout(() => {
+    for (const child of children.values()) child.kill('SIGKILL');
+  }, 15_000).unref();
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+// Tell the user where things are once they answer.
+const ports = { api: process.env.API_PORT || 3000, socket: process.env.SOCKET_PORT || 3001, file: process.env.FILE_HTTP_PORT || 3002, worker: process.env.WORKER_PORT || 3003 };
+const deadline = Date.now() + 60_000;
+const pending = new Set(apps);
+while (pending.size && Date.now() < deadline && !stopping) {
+  for (const app of [...pending]) {
+    const ok = await fetch(`http://127.0.0.1:${ports[app]}/health`).then((r) => r.ok, () => false);
+    if (ok) pending.delete(app);
+  }
+  if (pending.size) await new Promise((r) => setTimeout(r, 300));
+}
+if (!stopping) {
+  if (pending.size) console.warn(`[start] not healthy after 60 s: ${[...pending].join(', ')}`);
+  console.log('[start] ready:');
+  if (apps.includes('api')) console.log(`[start]   REST api     http://127.0.0.1:${ports.api}  (Swagger: /docs)`);
+  if (apps.includes('socket')) console.log(`[start]   socket.io    http://127.0.0.1:${ports.socket}`);
+  if (apps.includes('file')) console.log(`[start]   file         http://127.0.0.1:${ports.file}`);
+  if (apps.includes('worker')) console.log(`[start]   worker       http://127.0.0.1:${ports.worker}/metrics`);
+}

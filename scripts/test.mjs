@@ -1,0 +1,10 @@
+// `npm test`: install what is missing, build (the end-to-end tests run the built apps), type-check,
+// lint, then the whole jest suite: unit, integration and end-to-end. Jest's global setup starts
+// Redis and a MongoDB-protocol server when none answers.
+import { build, ensureDeps, run } from './ensure-deps.mjs';
+
+ensureDeps();
+build();
+run('npx', ['tsc', '-p', 'tsconfig.json']);
+run('npx', ['eslint', '.', '--max-warnings=0']);
+run(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...process.argv.slice(2)]);

@@ -1,0 +1,9 @@
+// Runs in every integration test worker before the test file: the apps read only these.
+process.env.REDIS_URL = process.env.TEST_REDIS_URL;
+process.env.MONGO_URL = process.env.TEST_MONGO_URL;
+process.env.DATA_DIR = process.env.TEST_DATA_DIR;
+process.env.NODE_ENV = 'test';
+process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL || 'silent';
+process.env.JWT_SECRET = 'test-secret-test-secret-test-secret-0123';
+process.env.HOST = '127.0.0.1';
+for (const name of ['API_PORT', 'SOCKET_PORT', 'FILE_HTTP_PORT', 'WORKER_PORT']) process.env[name] = '0';

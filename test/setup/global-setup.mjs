@@ -1,0 +1,32 @@
+// Starts (or finds) real Redis and a real MongoDB-protocol server for the integration tier, and
+// gives the tests their own Redis database and MongoDB database, emptied before the run.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureInfra } from '../../scripts/infra.mjs';
+
+export const TEST_REDIS_DB = 15;
+export const TEST_MONGO_DB = 'chat_test';
+
+export default async function globalSetup() {
+  const infra = await ensureInfra({ log: (line) => process.stderr.write(`\n[infra] ${line}`) });
+  globalThis.__chatInfra = infra;
+
+  const redisUrl = new URL(infra.redisUrl);
+  redisUrl.pathname = `/${TEST_REDIS_DB}`;
+  const mongoUrl = new URL(infra.mongoUrl);
+  mongoUrl.pathname = `/${TEST_MONGO_DB}`;
+
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(redisUrl.toString());
+  await redis.flushdb();
+  await redis.quit();
+  const { MongoClient } = await import('mongodb');
+  const mongo = await MongoClient.connect(mongoUrl.toString());
+  await mongo.db().dropDatabase();
+  await mongo.close();
+
+  process.env.TEST_REDIS_URL = redisUrl.toString();
+  process.env.TEST_MONGO_URL = mongoUrl.toString();
+  process.env.TEST_DATA_DIR = mkdtempSync(join(tmpdir(), 'chat-test-'));
+}
