@@ -2,7 +2,17 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', '.data/**', 'node_modules/**', '.nx/**', 'coverage/**', 'tools/**', 'bench/results/**'] },
+  {
+    ignores: [
+      'dist/**',
+      '.data/**',
+      'node_modules/**',
+      '.nx/**',
+      'coverage/**',
+      'tools/**',
+      'bench/results/**',
+    ],
+  },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.base],

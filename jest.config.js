@@ -28,6 +28,7 @@ const common = {
 };
 
 export default {
+  testTimeout: 60_000,
   projects: [
     {
       ...common,
@@ -41,7 +42,6 @@ export default {
       globalSetup: '<rootDir>/test/setup/global-setup.mjs',
       globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
       setupFiles: ['reflect-metadata', '<rootDir>/test/setup/env.mjs'],
-      testTimeout: 60_000,
     },
   ],
 };

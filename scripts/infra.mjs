@@ -105,7 +105,20 @@ async function ensureRedis(url, dataDir, log) {
   const child = startChild(
     'redis-server',
     server,
-    ['--port', String(port || 6379), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''],
+    [
+      '--port',
+      String(port || 6379),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+    ],
     join(dataDir, 'redis.log'),
     log,
   );
@@ -120,13 +133,20 @@ async function ensureMongo(url, dataDir, log) {
     return null;
   }
   const parsed = new URL(url);
-  if (!LOOPBACK.has(parsed.hostname)) throw new Error(`MongoDB at ${url} does not answer; start it or set MONGO_URL`);
+  if (!LOOPBACK.has(parsed.hostname))
+    throw new Error(`MongoDB at ${url} does not answer; start it or set MONGO_URL`);
   const port = Number(parsed.port || 27017);
   const mongod = which('mongod');
   if (mongod) {
     const dir = join(dataDir, 'mongod');
     mkdirSync(dir, { recursive: true });
-    const child = startChild('mongod', mongod, ['--dbpath', dir, '--port', String(port), '--bind_ip', '127.0.0.1'], join(dataDir, 'mongod.log'), log);
+    const child = startChild(
+      'mongod',
+      mongod,
+      ['--dbpath', dir, '--port', String(port), '--bind_ip', '127.0.0.1'],
+      join(dataDir, 'mongod.log'),
+      log,
+    );
     await waitFor(() => mongoAnswers(url), 'mongod', 60_000, child);
     log(`mongodb: started mongod on port ${port} (data in ${dir})`);
     return { name: 'mongod', child };
@@ -149,7 +169,9 @@ async function ensureMongo(url, dataDir, log) {
   const { MongoMemoryServer } = await import('mongodb-memory-server-core');
   const dir = join(dataDir, 'mongo-memory');
   mkdirSync(dir, { recursive: true });
-  const server = await MongoMemoryServer.create({ instance: { port, ip: '127.0.0.1', dbPath: dir, storageEngine: 'wiredTiger' } });
+  const server = await MongoMemoryServer.create({
+    instance: { port, ip: '127.0.0.1', dbPath: dir, storageEngine: 'wiredTiger' },
+  });
   return { name: 'mongodb-memory-server', stop: () => server.stop() };
 }
 

@@ -29,7 +29,11 @@ function prefix(stream, name) {
 }
 
 for (const app of apps) {
-  const child = spawn(process.execPath, ['--enable-source-maps', appEntry(app)], { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--enable-source-maps', appEntry(app)], {
+    cwd: ROOT_DIR,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   prefix(child.stdout, app);
   prefix(child.stderr, app);
   children.set(app, child);
@@ -62,12 +66,20 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 // Tell the user where things are once they answer.
-const ports = { api: process.env.API_PORT || 3000, socket: process.env.SOCKET_PORT || 3001, file: process.env.FILE_HTTP_PORT || 3002, worker: process.env.WORKER_PORT || 3003 };
+const ports = {
+  api: process.env.API_PORT || 3000,
+  socket: process.env.SOCKET_PORT || 3001,
+  file: process.env.FILE_HTTP_PORT || 3002,
+  worker: process.env.WORKER_PORT || 3003,
+};
 const deadline = Date.now() + 60_000;
 const pending = new Set(apps);
 while (pending.size && Date.now() < deadline && !stopping) {
   for (const app of [...pending]) {
-    const ok = await fetch(`http://127.0.0.1:${ports[app]}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${ports[app]}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) pending.delete(app);
   }
   if (pending.size) await new Promise((r) => setTimeout(r, 300));
@@ -75,7 +87,8 @@ while (pending.size && Date.now() < deadline && !stopping) {
 if (!stopping) {
   if (pending.size) console.warn(`[start] not healthy after 60 s: ${[...pending].join(', ')}`);
   console.log('[start] ready:');
-  if (apps.includes('api')) console.log(`[start]   REST api     http://127.0.0.1:${ports.api}  (Swagger: /docs)`);
+  if (apps.includes('api'))
+    console.log(`[start]   REST api     http://127.0.0.1:${ports.api}  (Swagger: /docs)`);
   if (apps.includes('socket')) console.log(`[start]   socket.io    http://127.0.0.1:${ports.socket}`);
   if (apps.includes('file')) console.log(`[start]   file         http://127.0.0.1:${ports.file}`);
   if (apps.includes('worker')) console.log(`[start]   worker       http://127.0.0.1:${ports.worker}/metrics`);

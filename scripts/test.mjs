@@ -7,4 +7,9 @@ ensureDeps();
 build();
 run('npx', ['tsc', '-p', 'tsconfig.json']);
 run('npx', ['eslint', '.', '--max-warnings=0']);
-run(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...process.argv.slice(2)]);
+run('npx', ['prettier', '--check', '--log-level=warn', 'apps', 'libs', 'test', 'scripts']);
+run(process.execPath, [
+  '--experimental-vm-modules',
+  'node_modules/jest/bin/jest.js',
+  ...process.argv.slice(2),
+]);

@@ -41,7 +41,13 @@ export async function createUser(api: string): Promise<TestUser> {
   if (reg.status !== 201) throw new Error(`register failed: ${JSON.stringify(reg)}`);
   const login = await http(api, 'POST', '/auth/login', { body: { username, password } });
   if (login.status !== 200) throw new Error(`login failed: ${JSON.stringify(login)}`);
-  return { id: reg.body.id, username, password, accessToken: login.body.accessToken, refreshToken: login.body.refreshToken };
+  return {
+    id: reg.body.id,
+    username,
+    password,
+    accessToken: login.body.accessToken,
+    refreshToken: login.body.refreshToken,
+  };
 }
 
 export async function createRoom(api: string, user: TestUser, name = uniqueName('room')): Promise<string> {
@@ -55,8 +61,10 @@ export async function fullHistory(api: string, user: TestUser, roomId: string, l
   const all: any[] = [];
   let before: string | null = null;
   for (let guard = 0; guard < 10_000; guard++) {
-    const query = `?limit=${limit}` + (before ? `&before=${before}` : '');
-    const page = await http(api, 'GET', `/rooms/${roomId}/messages${query}`, { token: user.accessToken });
+    const query: string = `?limit=${limit}` + (before ? `&before=${before}` : '');
+    const page: HttpResult = await http(api, 'GET', `/rooms/${roomId}/messages${query}`, {
+      token: user.accessToken,
+    });
     if (page.status !== 200) throw new Error(`history failed: ${JSON.stringify(page)}`);
     all.push(...page.body.items);
     before = page.body.nextBefore;

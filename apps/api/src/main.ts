@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { exitOnSignals } from '@chat/observability';
 import { startApi } from './start-api.js';
 
-await startApi();
+exitOnSignals(await startApi());

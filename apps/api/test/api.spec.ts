@@ -5,7 +5,14 @@ import { MessagesRepository } from '@chat/database';
 import { decodeEntry, type Message } from '@chat/contracts';
 import { startApi } from '../src/start-api.js';
 import { baseUrl } from '../../../test/support/apps.js';
-import { createRoom, createUser, fullHistory, http, uniqueName, type TestUser } from '../../../test/support/http.js';
+import {
+  createRoom,
+  createUser,
+  fullHistory,
+  http,
+  uniqueName,
+  type TestUser,
+} from '../../../test/support/http.js';
 
 let app: INestApplication;
 let api: string;
@@ -64,13 +71,19 @@ describe('auth', () => {
 
   it('logs in with the right password only', async () => {
     const user = await createUser(api);
-    const wrong = await http(api, 'POST', '/auth/login', { body: { username: user.username, password: 'nope-nope' } });
+    const wrong = await http(api, 'POST', '/auth/login', {
+      body: { username: user.username, password: 'nope-nope' },
+    });
     expect(wrong.status).toBe(401);
-    const unknown = await http(api, 'POST', '/auth/login', { body: { username: uniqueName(), password: 'whatever1' } });
+    const unknown = await http(api, 'POST', '/auth/login', {
+      body: { username: uniqueName(), password: 'whatever1' },
+    });
     expect(unknown.status).toBe(401);
     const invalid = await http(api, 'POST', '/auth/login', { body: { username: 5 } });
     expect(invalid.status).toBe(400);
-    const ok = await http(api, 'POST', '/auth/login', { body: { username: user.username, password: user.password } });
+    const ok = await http(api, 'POST', '/auth/login', {
+      body: { username: user.username, password: user.password },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({
       accessToken: expect.any(String),
@@ -90,10 +103,14 @@ describe('auth', () => {
     const reused = await http(api, 'POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } });
     expect(reused.status).toBe(401);
     // The leak is assumed: the token issued by the first refresh is revoked too.
-    const afterReuse = await http(api, 'POST', '/auth/refresh', { body: { refreshToken: first.body.refreshToken } });
+    const afterReuse = await http(api, 'POST', '/auth/refresh', {
+      body: { refreshToken: first.body.refreshToken },
+    });
     expect(afterReuse.status).toBe(401);
 
-    expect((await http(api, 'POST', '/auth/refresh', { body: { refreshToken: 'garbage' } })).status).toBe(401);
+    expect((await http(api, 'POST', '/auth/refresh', { body: { refreshToken: 'garbage' } })).status).toBe(
+      401,
+    );
     expect((await http(api, 'POST', '/auth/refresh', { body: {} })).status).toBe(400);
   });
 
@@ -118,7 +135,9 @@ describe('rooms', () => {
     expect((await http(api, 'GET', '/rooms', { token: bob.accessToken })).body).toEqual([]);
     const join = await http(api, 'POST', `/rooms/${created.body.id}/members`, { token: bob.accessToken });
     expect(join.status).toBe(204);
-    expect((await http(api, 'POST', `/rooms/${created.body.id}/members`, { token: bob.accessToken })).status).toBe(204);
+    expect(
+      (await http(api, 'POST', `/rooms/${created.body.id}/members`, { token: bob.accessToken })).status,
+    ).toBe(204);
     expect((await http(api, 'GET', '/rooms', { token: bob.accessToken })).body).toEqual([created.body]);
   });
 
@@ -126,10 +145,20 @@ describe('rooms', () => {
     const user = await createUser(api);
     expect((await http(api, 'GET', '/rooms')).status).toBe(401);
     expect((await http(api, 'GET', '/rooms', { token: 'not-a-jwt' })).status).toBe(401);
-    expect((await http(api, 'POST', '/rooms', { body: { name: '' }, token: user.accessToken })).status).toBe(400);
-    expect((await http(api, 'POST', '/rooms', { body: { name: 'x'.repeat(101) }, token: user.accessToken })).status).toBe(400);
-    expect((await http(api, 'POST', '/rooms/0123456789abcdef01234567/members', { token: user.accessToken })).status).toBe(404);
-    expect((await http(api, 'POST', '/rooms/not-an-id/members', { token: user.accessToken })).status).toBe(404);
+    expect((await http(api, 'POST', '/rooms', { body: { name: '' }, token: user.accessToken })).status).toBe(
+      400,
+    );
+    expect(
+      (await http(api, 'POST', '/rooms', { body: { name: 'x'.repeat(101) }, token: user.accessToken }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await http(api, 'POST', '/rooms/0123456789abcdef01234567/members', { token: user.accessToken }))
+        .status,
+    ).toBe(404);
+    expect((await http(api, 'POST', '/rooms/not-an-id/members', { token: user.accessToken })).status).toBe(
+      404,
+    );
   });
 });
 
@@ -141,7 +170,10 @@ describe('history', () => {
     const path = `/rooms/${roomId}/messages`;
     expect((await http(api, 'GET', path)).status).toBe(401);
     expect((await http(api, 'GET', path, { token: stranger.accessToken })).status).toBe(403);
-    expect((await http(api, 'GET', '/rooms/0123456789abcdef01234567/messages', { token: owner.accessToken })).status).toBe(404);
+    expect(
+      (await http(api, 'GET', '/rooms/0123456789abcdef01234567/messages', { token: owner.accessToken }))
+        .status,
+    ).toBe(404);
     for (const query of ['?limit=0', '?limit=101', '?limit=x', '?before=abc', '?before=1-']) {
       const res = await http(api, 'GET', path + query, { token: owner.accessToken });
       expect(res.status).toBe(400);
@@ -188,7 +220,13 @@ describe('history', () => {
     try {
       const key = `chat:{${roomId}}:stream`;
       const draft = (content: string) =>
-        JSON.stringify({ roomId, senderId: user.id, senderName: user.username, content, clientMsgId: content });
+        JSON.stringify({
+          roomId,
+          senderId: user.id,
+          senderName: user.username,
+          content,
+          clientMsgId: content,
+        });
       await redis.xadd(key, '9-0', 'm', draft('a'));
       await redis.xadd(key, '10-0', 'm', draft('b'));
       await redis.xadd(key, '10-10', 'm', draft('c'));
@@ -208,7 +246,14 @@ describe('operations', () => {
     expect(metrics).toContain('process_cpu_user_seconds_total{app="api"}');
     const doc = await http(api, 'GET', '/docs-json');
     expect(Object.keys(doc.body.paths)).toEqual(
-      expect.arrayContaining(['/auth/register', '/auth/login', '/auth/refresh', '/rooms', '/rooms/{roomId}/members', '/rooms/{roomId}/messages']),
+      expect.arrayContaining([
+        '/auth/register',
+        '/auth/login',
+        '/auth/refresh',
+        '/rooms',
+        '/rooms/{roomId}/members',
+        '/rooms/{roomId}/messages',
+      ]),
     );
   });
 });

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { exitOnSignals } from '@chat/observability';
 import { startFile } from './start-file.js';
 
-await startFile();
+exitOnSignals(await startFile());

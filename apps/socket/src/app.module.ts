@@ -13,6 +13,13 @@ import { ChatModule } from './chat/chat.module.js';
  * MongoDB is read only on a membership cache miss.
  */
 @Module({
-  imports: [ConfigModule, ObservabilityModule.forApp('socket'), RedisModule, DatabaseModule, AuthTokensModule, ChatModule],
+  imports: [
+    ConfigModule,
+    ObservabilityModule.forApp('socket'),
+    RedisModule,
+    DatabaseModule,
+    AuthTokensModule,
+    ChatModule,
+  ],
 })
 export class AppModule {}

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { exitOnSignals } from '@chat/observability';
 import { startSocket } from './start-socket.js';
 
-await startSocket();
+exitOnSignals(await startSocket());

@@ -11,6 +11,13 @@ import { DrainModule } from './drain/drain.module.js';
  *   Redis room streams ──XRANGE──▶ worker ──insertMany──▶ MongoDB, then XDEL
  */
 @Module({
-  imports: [ConfigModule, ObservabilityModule.forApp('worker'), ScheduleModule.forRoot(), RedisModule, DatabaseModule, DrainModule],
+  imports: [
+    ConfigModule,
+    ObservabilityModule.forApp('worker'),
+    ScheduleModule.forRoot(),
+    RedisModule,
+    DatabaseModule,
+    DrainModule,
+  ],
 })
 export class AppModule {}

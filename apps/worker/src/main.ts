@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { exitOnSignals } from '@chat/observability';
 import { startWorker } from './start-worker.js';
 
-await startWorker();
+exitOnSignals(await startWorker());

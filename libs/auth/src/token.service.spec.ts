@@ -21,7 +21,9 @@ describe('TokenService', () => {
     const other = new TokenService(config({ JWT_SECRET: 'z'.repeat(40) }));
     const tokens = new TokenService(config());
     for (const token of [other.signAccess({ id: 'u', username: 'a' }), 'garbage', '', undefined]) {
-      expect(() => tokens.verifyAccess(token)).toThrow(expect.objectContaining({ code: ErrorCode.UNAUTHORIZED }));
+      expect(() => tokens.verifyAccess(token)).toThrow(
+        expect.objectContaining({ code: ErrorCode.UNAUTHORIZED }),
+      );
     }
   });
 
@@ -31,7 +33,9 @@ describe('TokenService', () => {
     const realNow = Date.now;
     Date.now = () => realNow() + 5000;
     try {
-      expect(() => tokens.verifyAccess(token)).toThrow(expect.objectContaining({ code: ErrorCode.UNAUTHORIZED }));
+      expect(() => tokens.verifyAccess(token)).toThrow(
+        expect.objectContaining({ code: ErrorCode.UNAUTHORIZED }),
+      );
     } finally {
       Date.now = realNow;
     }

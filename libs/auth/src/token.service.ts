@@ -29,12 +29,16 @@ export class TokenService {
   }
 
   signAccess(user: AuthUser): string {
-    return this.jwt.sign({ sub: user.id, name: user.username, typ: 'access' }, { expiresIn: this.accessTtlSec });
+    return this.jwt.sign(
+      { sub: user.id, name: user.username, typ: 'access' },
+      { expiresIn: this.accessTtlSec },
+    );
   }
 
   /** Returns the user and the expiry (ms since epoch); throws UNAUTHORIZED for anything else. */
   verifyAccess(token: unknown): AuthUser & { expiresAt: number } {
-    if (typeof token !== 'string' || token.length === 0) throw new AppError(ErrorCode.UNAUTHORIZED, 'missing token');
+    if (typeof token !== 'string' || token.length === 0)
+      throw new AppError(ErrorCode.UNAUTHORIZED, 'missing token');
     let claims: AccessClaims;
     try {
       claims = this.jwt.verify<AccessClaims>(token, { algorithms: ['HS256'] });

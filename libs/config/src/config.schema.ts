@@ -16,7 +16,10 @@ export const envSchema = z.object({
   FILE_HTTP_PORT: port(3002),
   FILE_GRPC_PORT: port(50051),
   WORKER_PORT: port(3003),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
   MONGO_URL: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL')
@@ -28,7 +31,11 @@ export const envSchema = z.object({
   CORS_ORIGINS: z.string().default('*'),
   MAX_CONTENT_LENGTH: positiveInt(4000),
   MAX_FILE_BYTES: positiveInt(10 * 1024 * 1024),
-  IDEMPOTENCY_TTL_SEC: z.coerce.number().int().min(86400, 'must be at least 86400 (24 h, per the contract)').default(86400),
+  IDEMPOTENCY_TTL_SEC: z.coerce
+    .number()
+    .int()
+    .min(86400, 'must be at least 86400 (24 h, per the contract)')
+    .default(86400),
   MEMBERSHIP_CACHE_TTL_SEC: positiveInt(3600),
   WORKER_BATCH_SIZE: positiveInt(1000),
   WORKER_INTERVAL_MS: positiveInt(100),

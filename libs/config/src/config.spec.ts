@@ -19,7 +19,9 @@ describe('loadConfig', () => {
   it('names the variable that is wrong', () => {
     expect(() => loadConfig({ DATA_DIR: dataDir(), API_PORT: 'abc' })).toThrow(/API_PORT/);
     expect(() => loadConfig({ DATA_DIR: dataDir(), REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);
-    expect(() => loadConfig({ DATA_DIR: dataDir(), IDEMPOTENCY_TTL_SEC: '60' })).toThrow(/IDEMPOTENCY_TTL_SEC/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), IDEMPOTENCY_TTL_SEC: '60' })).toThrow(
+      /IDEMPOTENCY_TTL_SEC/,
+    );
   });
 
   it('refuses to start in production without JWT_SECRET', () => {

@@ -36,7 +36,9 @@ describe('parseChatSend', () => {
   });
 
   it('rejects a file over the limit with FILE_TOO_LARGE', () => {
-    const error = errorOf(() => parseChatSend({ ...base, file: { name: 'a', data: Buffer.alloc(5) } }, limits));
+    const error = errorOf(() =>
+      parseChatSend({ ...base, file: { name: 'a', data: Buffer.alloc(5) } }, limits),
+    );
     expect(error.code).toBe(ErrorCode.FILE_TOO_LARGE);
   });
 

@@ -20,7 +20,8 @@ export function isObjectIdString(value: unknown): value is string {
 export function parseRoomPayload(payload: unknown): RoomPayload {
   if (typeof payload !== 'object' || payload === null) throw invalid('payload must be an object');
   const { roomId } = payload as Record<string, unknown>;
-  if (typeof roomId !== 'string' || roomId.length === 0) throw invalid('roomId is required and must be a string');
+  if (typeof roomId !== 'string' || roomId.length === 0)
+    throw invalid('roomId is required and must be a string');
   return { roomId };
 }
 
@@ -31,7 +32,8 @@ export function parseRoomPayload(payload: unknown): RoomPayload {
 export function parseChatSend(payload: unknown, limits: ChatLimits): ChatSendPayload {
   if (typeof payload !== 'object' || payload === null) throw invalid('payload must be an object');
   const p = payload as Record<string, unknown>;
-  if (typeof p.roomId !== 'string' || p.roomId.length === 0) throw invalid('roomId is required and must be a string');
+  if (typeof p.roomId !== 'string' || p.roomId.length === 0)
+    throw invalid('roomId is required and must be a string');
   if (typeof p.clientMsgId !== 'string' || p.clientMsgId.length < 1 || p.clientMsgId.length > 64) {
     throw invalid('clientMsgId must be a string of 1 to 64 characters');
   }
@@ -48,7 +50,8 @@ export function parseChatSend(payload: unknown, limits: ChatLimits): ChatSendPay
       throw invalid('file.name must be a string of 1 to 255 characters');
     }
     if (file.mime !== undefined && typeof file.mime !== 'string') throw invalid('file.mime must be a string');
-    if (!(file.data instanceof Uint8Array)) throw invalid('file.data must be binary (Buffer, ArrayBuffer view)');
+    if (!(file.data instanceof Uint8Array))
+      throw invalid('file.data must be binary (Buffer, ArrayBuffer view)');
     if (file.data.byteLength === 0) throw invalid('file.data must not be empty');
     if (file.data.byteLength > limits.maxFileBytes) {
       throw new AppError(ErrorCode.FILE_TOO_LARGE, `file must be at most ${limits.maxFileBytes} bytes`);

@@ -50,7 +50,8 @@ export function parseDraft(raw: string, id = '?'): MessageDraft {
   if (typeof value !== 'object' || value === null) throw new PoisonEntryError(`entry ${id} is not an object`);
   const draft = value as Record<string, unknown>;
   for (const field of ['roomId', 'senderId', 'senderName', 'content', 'clientMsgId'] as const) {
-    if (typeof draft[field] !== 'string') throw new PoisonEntryError(`entry ${id}: "${field}" is not a string`);
+    if (typeof draft[field] !== 'string')
+      throw new PoisonEntryError(`entry ${id}: "${field}" is not a string`);
   }
   if (draft.file !== undefined && (typeof draft.file !== 'object' || draft.file === null)) {
     throw new PoisonEntryError(`entry ${id}: "file" is not an object`);

@@ -1,4 +1,11 @@
-import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import mongoose, { type Connection } from 'mongoose';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { HealthRegistry } from '@chat/observability';
@@ -20,7 +27,11 @@ const CONNECT_ATTEMPTS = 30;
       provide: MONGO_CONNECTION,
       useFactory: () => mongoose.createConnection(),
     },
-    { provide: MODELS, inject: [MONGO_CONNECTION], useFactory: (connection: Connection) => registerModels(connection) },
+    {
+      provide: MODELS,
+      inject: [MONGO_CONNECTION],
+      useFactory: (connection: Connection) => registerModels(connection),
+    },
     UsersRepository,
     RoomsRepository,
     RefreshTokensRepository,
@@ -51,7 +62,9 @@ export class DatabaseModule implements OnModuleInit, OnApplicationShutdown {
         break;
       } catch (error) {
         if (attempt >= CONNECT_ATTEMPTS) throw error;
-        this.logger.warn(`MongoDB not reachable (${(error as Error).message}); retry ${attempt}/${CONNECT_ATTEMPTS}`);
+        this.logger.warn(
+          `MongoDB not reachable (${(error as Error).message}); retry ${attempt}/${CONNECT_ATTEMPTS}`,
+        );
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }

@@ -32,7 +32,12 @@ export class RoomsRepository {
   /** Idempotent: joining twice keeps one membership. */
   async addMember(roomId: string, userId: string): Promise<void> {
     try {
-      await this.models.memberships.create({ _id: membershipId(roomId, userId), roomId, userId, joinedAt: new Date() });
+      await this.models.memberships.create({
+        _id: membershipId(roomId, userId),
+        roomId,
+        userId,
+        joinedAt: new Date(),
+      });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
@@ -46,7 +51,14 @@ export class RoomsRepository {
     const memberships = await this.models.memberships.find({ userId }, { roomId: 1 }).lean();
     if (!memberships.length) return [];
     const ids = memberships.map((m) => new Types.ObjectId(m.roomId));
-    const rooms = await this.models.rooms.find({ _id: { $in: ids } }).sort({ createdAt: 1 }).lean();
-    return rooms.map((doc) => ({ id: String(doc._id), name: doc.name, createdAt: doc.createdAt.toISOString() }));
+    const rooms = await this.models.rooms
+      .find({ _id: { $in: ids } })
+      .sort({ createdAt: 1 })
+      .lean();
+    return rooms.map((doc) => ({
+      id: String(doc._id),
+      name: doc.name,
+      createdAt: doc.createdAt.toISOString(),
+    }));
   }
 }

@@ -134,7 +134,11 @@ export function registerModels(connection: Connection): Models {
     rooms: connection.model<RoomDoc>('Room', roomSchema, 'rooms'),
     memberships: connection.model<MembershipDoc>('Membership', membershipSchema, 'memberships'),
     refreshTokens: connection.model<RefreshTokenDoc>('RefreshToken', refreshTokenSchema, 'refresh_tokens'),
-    refreshTokenUses: connection.model<RefreshTokenUseDoc>('RefreshTokenUse', refreshTokenUseSchema, 'refresh_token_uses'),
+    refreshTokenUses: connection.model<RefreshTokenUseDoc>(
+      'RefreshTokenUse',
+      refreshTokenUseSchema,
+      'refresh_token_uses',
+    ),
     messages: connection.model<MessageDoc>('Message', messageSchema, 'messages'),
   };
 }

@@ -18,11 +18,40 @@ export async function bootstrap(module: Type, options: BootstrapOptions): Promis
   const app = await NestFactory.create(module, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new HttpErrorFilter());
-  app.enableShutdownHooks();
   const config = app.get<AppConfig>(APP_CONFIG);
   app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
   await options.configure?.(app, config);
   await app.listen(options.port(config), config.HOST);
   app.get(Logger).log(`listening on ${await app.getUrl()}`, 'Bootstrap');
   return app;
+}
+
+const SHUTDOWN_DEADLINE_MS = 15_000;
+
+/**
+ * SIGTERM / SIGINT: stop accepting, let modules finish what is in flight (onApplicationShutdown
+ * closes clients, the worker finishes its batch), then exit 0. A close that hangs past the
+ * deadline exits 1 so an orchestrator is never kept waiting.
+ */
+export function exitOnSignals(app: INestApplication): void {
+  let closing = false;
+  const close = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    const logger = app.get(Logger);
+    logger.log(`${signal}: shutting down`, 'Bootstrap');
+    setTimeout(() => {
+      logger.error(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms; exiting`, 'Bootstrap');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', close);
+  process.once('SIGINT', close);
 }

@@ -29,7 +29,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (exception instanceof AppError) {
       const statusCode = HTTP_STATUS_BY_CODE[exception.code];
-      res.status(statusCode).json({ statusCode, message: exception.message, error: REASON[statusCode], code: exception.code });
+      res
+        .status(statusCode)
+        .json({ statusCode, message: exception.message, error: REASON[statusCode], code: exception.code });
       return;
     }
     if (exception instanceof HttpException) {
@@ -48,6 +50,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     const errorId = randomUUID();
     this.logger.error({ err: exception, errorId }, 'unhandled error');
-    res.status(500).json({ statusCode: 500, message: `Internal error (id ${errorId})`, error: REASON[500], errorId });
+    res
+      .status(500)
+      .json({ statusCode: 500, message: `Internal error (id ${errorId})`, error: REASON[500], errorId });
   }
 }

@@ -1,4 +1,4 @@
-export { bootstrap, type BootstrapOptions } from './bootstrap.js';
+export { bootstrap, exitOnSignals, type BootstrapOptions } from './bootstrap.js';
 export { HealthController, HealthRegistry, type HealthCheck } from './health.js';
 export { HttpErrorFilter } from './http-error.filter.js';
 export { MetricsController, MetricsService } from './metrics.js';

@@ -15,11 +15,17 @@ export class MetricsService {
   }
 
   counter(name: string, help: string, labelNames: string[] = []): Counter {
-    return (this.registry.getSingleMetric(name) as Counter) ?? new Counter({ name, help, labelNames, registers: [this.registry] });
+    return (
+      (this.registry.getSingleMetric(name) as Counter) ??
+      new Counter({ name, help, labelNames, registers: [this.registry] })
+    );
   }
 
   gauge(name: string, help: string, labelNames: string[] = []): Gauge {
-    return (this.registry.getSingleMetric(name) as Gauge) ?? new Gauge({ name, help, labelNames, registers: [this.registry] });
+    return (
+      (this.registry.getSingleMetric(name) as Gauge) ??
+      new Gauge({ name, help, labelNames, registers: [this.registry] })
+    );
   }
 
   histogram(name: string, help: string, buckets: number[], labelNames: string[] = []): Histogram {

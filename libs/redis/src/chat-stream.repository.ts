@@ -34,7 +34,15 @@ export interface AppendResult {
 export type StreamEntry = [id: string, fields: string[]];
 
 type ScriptClient = Redis & {
-  chatAppend(stream: string, idem: string, dirty: string, field: string, draft: string, ttl: number, roomId: string): Promise<[number, string]>;
+  chatAppend(
+    stream: string,
+    idem: string,
+    dirty: string,
+    field: string,
+    draft: string,
+    ttl: number,
+    roomId: string,
+  ): Promise<[number, string]>;
   chatClean(stream: string, dirty: string, roomId: string): Promise<number>;
 };
 
@@ -73,7 +81,13 @@ export class ChatStreamRepository {
   /** Newest entries of a room strictly older than `before` (or the newest of all), newest first. */
   async tail(roomId: string, count: number, before?: string): Promise<StreamEntry[]> {
     const end = before ? `(${before}` : '+';
-    return (await this.redis.xrevrange(RedisKeys.roomStream(roomId), end, '-', 'COUNT', count)) as StreamEntry[];
+    return (await this.redis.xrevrange(
+      RedisKeys.roomStream(roomId),
+      end,
+      '-',
+      'COUNT',
+      count,
+    )) as StreamEntry[];
   }
 
   /** Up to `count` random rooms that may have unpersisted entries. */
@@ -84,7 +98,8 @@ export class ChatStreamRepository {
   /** Oldest entries of each room, one pipelined round trip. */
   async readOldest(roomIds: string[], countPerRoom: number): Promise<Map<string, StreamEntry[]>> {
     const pipeline = this.redis.pipeline();
-    for (const roomId of roomIds) pipeline.xrange(RedisKeys.roomStream(roomId), '-', '+', 'COUNT', countPerRoom);
+    for (const roomId of roomIds)
+      pipeline.xrange(RedisKeys.roomStream(roomId), '-', '+', 'COUNT', countPerRoom);
     const replies = (await pipeline.exec()) ?? [];
     const result = new Map<string, StreamEntry[]>();
     replies.forEach(([error, entries], index) => {
@@ -97,7 +112,8 @@ export class ChatStreamRepository {
   /** XDELs exactly the given entries of each room. */
   async delete(idsByRoom: Map<string, string[]>): Promise<number> {
     const pipeline = this.redis.pipeline();
-    for (const [roomId, ids] of idsByRoom) if (ids.length) pipeline.xdel(RedisKeys.roomStream(roomId), ...ids);
+    for (const [roomId, ids] of idsByRoom)
+      if (ids.length) pipeline.xdel(RedisKeys.roomStream(roomId), ...ids);
     const replies = (await pipeline.exec()) ?? [];
     let deleted = 0;
     for (const [error, count] of replies) {
@@ -112,7 +128,8 @@ export class ChatStreamRepository {
     const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
       chatClean(stream: string, dirty: string, roomId: string): unknown;
     };
-    for (const roomId of roomIds) pipeline.chatClean(RedisKeys.roomStream(roomId), RedisKeys.dirtyRooms, roomId);
+    for (const roomId of roomIds)
+      pipeline.chatClean(RedisKeys.roomStream(roomId), RedisKeys.dirtyRooms, roomId);
     await pipeline.exec();
   }
 

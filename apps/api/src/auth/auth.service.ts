@@ -31,7 +31,9 @@ export class AuthService {
 
   async login(username: string, password: string): Promise<TokensDto> {
     const user = await this.users.findByUsername(username);
-    const valid = user ? await verify(user.passwordHash, password) : (await verify(await this.dummyHash, password), false);
+    const valid = user
+      ? await verify(user.passwordHash, password)
+      : (await verify(await this.dummyHash, password), false);
     if (!user || !valid) throw new AppError(ErrorCode.UNAUTHORIZED, 'wrong username or password');
     return this.issue({ id: user.id, username: user.username }, randomUUID());
   }
@@ -48,7 +50,8 @@ export class AuthService {
     if (!stored || !expected || expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
       throw new AppError(ErrorCode.UNAUTHORIZED, 'invalid refresh token');
     }
-    if (stored.expiresAt.getTime() <= Date.now()) throw new AppError(ErrorCode.UNAUTHORIZED, 'refresh token expired');
+    if (stored.expiresAt.getTime() <= Date.now())
+      throw new AppError(ErrorCode.UNAUTHORIZED, 'refresh token expired');
     if (stored.usedAt !== null || !(await this.refreshTokens.markUsed(stored._id))) {
       await this.refreshTokens.revokeFamily(stored.familyId);
       throw new AppError(ErrorCode.UNAUTHORIZED, 'refresh token already used; please log in again');

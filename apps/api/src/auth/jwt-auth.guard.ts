@@ -24,5 +24,6 @@ export class JwtAuthGuard implements CanActivate {
 }
 
 export const CurrentUser = createParamDecorator(
-  (_: unknown, context: ExecutionContext): AuthUser => context.switchToHttp().getRequest<AuthedRequest>().user!,
+  (_: unknown, context: ExecutionContext): AuthUser =>
+    context.switchToHttp().getRequest<AuthedRequest>().user!,
 );

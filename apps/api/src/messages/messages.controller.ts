@@ -24,7 +24,8 @@ export class MessagesController {
   @Get()
   @ApiOkResponse({
     type: MessagePageDto,
-    description: 'Complete and exact: acknowledged messages appear at once, whether still in Redis or in MongoDB.',
+    description:
+      'Complete and exact: acknowledged messages appear at once, whether still in Redis or in MongoDB.',
   })
   @ApiBadRequestResponse({ type: ErrorDto, description: 'bad limit or before' })
   @ApiUnauthorizedResponse({ type: ErrorDto })

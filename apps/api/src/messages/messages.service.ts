@@ -23,7 +23,12 @@ export class MessagesService {
     private readonly messages: MessagesRepository,
   ) {}
 
-  async history(roomId: string, userId: string, limit = DEFAULT_PAGE_SIZE, before?: string): Promise<MessagePage> {
+  async history(
+    roomId: string,
+    userId: string,
+    limit = DEFAULT_PAGE_SIZE,
+    before?: string,
+  ): Promise<MessagePage> {
     await this.rooms.assertMember(roomId, userId);
     const entries = await this.stream.tail(roomId, limit + 1, before);
     const fromStream: Message[] = [];

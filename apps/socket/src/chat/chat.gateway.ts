@@ -62,7 +62,10 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   ) {
     this.connections = metrics.gauge('chat_socket_connections', 'Open socket.io connections');
     this.sent = metrics.counter('chat_messages_stored_total', 'chat:send acked ok (duplicates excluded)');
-    this.failures = metrics.counter('chat_socket_errors_total', 'Failed socket acks by error code', ['code', 'event']);
+    this.failures = metrics.counter('chat_socket_errors_total', 'Failed socket acks by error code', [
+      'code',
+      'event',
+    ]);
     this.ackLatency = metrics.histogram(
       'chat_send_ack_seconds',
       'chat:send handling time until the ack',
@@ -121,7 +124,10 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   @SubscribeMessage(SocketEvent.ChatSend)
-  async send(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<Ack<{ message: Message }>> {
+  async send(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<{ message: Message }>> {
     const started = process.hrtime.bigint();
     try {
       const payload = this.chat.validate(body);

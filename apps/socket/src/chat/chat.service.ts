@@ -43,7 +43,10 @@ export class ChatService {
       return { message: draftToMessage(result.id, result.draft), duplicate: result.duplicate };
     } catch (error) {
       this.logger.warn(`XADD failed: ${(error as Error).message}`);
-      throw new AppError(ErrorCode.STORE_FAILED, 'message could not be stored; nothing was saved, safe to retry');
+      throw new AppError(
+        ErrorCode.STORE_FAILED,
+        'message could not be stored; nothing was saved, safe to retry',
+      );
     }
   }
 }

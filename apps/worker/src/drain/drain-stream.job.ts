@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { PoisonEntryError, decodeEntry, type Message } from '@chat/contracts';
@@ -39,11 +45,19 @@ export class DrainStreamJob implements OnApplicationBootstrap, OnApplicationShut
     metrics: MetricsService,
   ) {
     this.persisted = metrics.counter('chat_worker_persisted_total', 'Messages inserted into MongoDB');
-    this.failures = metrics.counter('chat_worker_batch_failures_total', 'Batches left in the stream after an error');
-    this.deadLetters = metrics.counter('chat_worker_dead_letters_total', 'Undecodable entries moved to the dead-letter stream');
-    this.batchSeconds = metrics.histogram('chat_worker_batch_seconds', 'Time of one drain batch', [
-      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
-    ]);
+    this.failures = metrics.counter(
+      'chat_worker_batch_failures_total',
+      'Batches left in the stream after an error',
+    );
+    this.deadLetters = metrics.counter(
+      'chat_worker_dead_letters_total',
+      'Undecodable entries moved to the dead-letter stream',
+    );
+    this.batchSeconds = metrics.histogram(
+      'chat_worker_batch_seconds',
+      'Time of one drain batch',
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    );
   }
 
   onApplicationBootstrap(): void {

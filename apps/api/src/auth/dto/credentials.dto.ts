@@ -39,7 +39,8 @@ export class UserDto {
 }
 
 export class TokensDto {
-  @ApiProperty({ description: 'JWT for `Authorization: Bearer` and the socket handshake' }) accessToken: string;
+  @ApiProperty({ description: 'JWT for `Authorization: Bearer` and the socket handshake' })
+  accessToken: string;
   @ApiProperty({ description: 'Opaque, single use: each refresh returns a new one' }) refreshToken: string;
   @ApiProperty({ example: 900, description: 'Access token lifetime in seconds' }) expiresIn: number;
   @ApiProperty({ type: UserDto }) user: UserDto;

@@ -11,7 +11,10 @@ export class HistoryQueryDto {
   @Max(100)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'A message id: return messages older than it (from `nextBefore`)', example: '1732345678901-0' })
+  @ApiPropertyOptional({
+    description: 'A message id: return messages older than it (from `nextBefore`)',
+    example: '1732345678901-0',
+  })
   @IsOptional()
   @Matches(/^\d{1,15}-\d{1,10}$/, { message: 'before must be a message id such as 1732345678901-0' })
   before?: string;
@@ -26,7 +29,10 @@ export class MessageFileDto {
 }
 
 export class MessageDto {
-  @ApiProperty({ example: '1732345678901-0', description: 'unique within the room; use the API order, not string order' })
+  @ApiProperty({
+    example: '1732345678901-0',
+    description: 'unique within the room; use the API order, not string order',
+  })
   id: string;
   @ApiProperty() roomId: string;
   @ApiProperty() senderId: string;
@@ -40,6 +46,10 @@ export class MessageDto {
 
 export class MessagePageDto {
   @ApiProperty({ type: [MessageDto], description: 'newest first' }) items: MessageDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'pass as `before` for the next (older) page; null at the start' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'pass as `before` for the next (older) page; null at the start',
+  })
   nextBefore: string | null;
 }

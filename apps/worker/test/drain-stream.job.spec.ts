@@ -1,0 +1,157 @@
+import { jest } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { MessagesRepository } from '@chat/database';
+import { ChatStreamRepository, RedisKeys } from '@chat/redis';
+import { DrainStreamJob } from '../src/drain/drain-stream.job.js';
+import { startWorker } from '../src/start-worker.js';
+import { uniqueName } from '../../../test/support/http.js';
+
+let app: INestApplication;
+let job: DrainStreamJob;
+let stream: ChatStreamRepository;
+let messages: MessagesRepository;
+let redis: Redis;
+
+const roomId = () => uniqueName('r').padEnd(24, '0').slice(0, 24);
+
+async function append(room: string, n: number, prefix = 'm'): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const { id } = await stream.append({
+      roomId: room,
+      senderId: 's',
+      senderName: 'sam',
+      content: `${prefix}${i}`,
+      clientMsgId: uniqueName(),
+    });
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** Drains to empty without the scheduler, so the test controls every step. */
+async function drainAll(): Promise<void> {
+  for (let i = 0; i < 1000; i++) if ((await job.drainOnce()).read === 0) return;
+}
+
+beforeAll(async () => {
+  process.env.WORKER_INTERVAL_MS = '3600000'; // the test drives the job itself
+  process.env.WORKER_BATCH_SIZE = '50';
+  app = await startWorker();
+  job = app.get(DrainStreamJob);
+  stream = app.get(ChatStreamRepository);
+  messages = app.get(MessagesRepository);
+  redis = new Redis(process.env.REDIS_URL!);
+});
+
+afterAll(async () => {
+  await redis.quit();
+  await app.close();
+});
+
+describe('drain job', () => {
+  it('moves every entry of every room into MongoDB once and empties the streams', async () => {
+    const rooms = [roomId(), roomId(), roomId()];
+    const counts = [120, 7, 1];
+    for (const [i, room] of rooms.entries()) await append(room, counts[i]);
+    await drainAll();
+    for (const [i, room] of rooms.entries()) {
+      expect(await messages.countInRoom(room)).toBe(counts[i]);
+      expect(await redis.xlen(RedisKeys.roomStream(room))).toBe(0);
+      expect(await redis.sismember(RedisKeys.dirtyRooms, room)).toBe(0);
+      const page = await messages.page(room, 200);
+      expect(page.map((m) => m.content)).toEqual(
+        Array.from({ length: counts[i] }, (_, k) => `m${counts[i] - 1 - k}`),
+      );
+    }
+  });
+
+  it('creates no second document when an entry is inserted again (crash between insert and XDEL)', async () => {
+    const room = roomId();
+    await append(room, 30);
+    const [[, entries]] = [...(await stream.readOldest([room], 100))];
+    // Simulate a worker that inserted, then died before XDEL: the entries are still in the stream.
+    const { decodeEntry } = await import('@chat/contracts');
+    expect(
+      (await messages.insertMany(entries.slice(0, 20).map(([id, f]) => decodeEntry(id, f)))).inserted,
+    ).toBe(20);
+    await drainAll();
+    expect(await messages.countInRoom(room)).toBe(30);
+    expect(await redis.xlen(RedisKeys.roomStream(room))).toBe(0);
+  });
+
+  it('dead-letters undecodable entries with the reason and keeps draining the rest', async () => {
+    const room = roomId();
+    await append(room, 2, 'a');
+    const poisonId = await redis.xadd(RedisKeys.roomStream(room), '*', 'm', '{broken');
+    await append(room, 2, 'b');
+    const before = await redis.xlen(RedisKeys.deadLetters);
+    await drainAll();
+    expect((await messages.page(room, 10)).map((m) => m.content)).toEqual(['b1', 'b0', 'a1', 'a0']);
+    expect(await redis.xlen(RedisKeys.roomStream(room))).toBe(0);
+    expect(await redis.xlen(RedisKeys.deadLetters)).toBe(before + 1);
+    const [[, fields]] = await redis.xrevrange(RedisKeys.deadLetters, '+', '-', 'COUNT', 1);
+    expect(fields).toEqual([
+      'room',
+      room,
+      'id',
+      poisonId,
+      'reason',
+      expect.stringContaining('not JSON'),
+      'fields',
+      expect.any(String),
+    ]);
+  });
+
+  it('leaves the entries in the stream when MongoDB refuses the batch', async () => {
+    const room = roomId();
+    await append(room, 5);
+    const insertMany = jest
+      .spyOn(messages, 'insertMany')
+      .mockRejectedValueOnce(new Error('connection reset'));
+    await expect(job.drainOnce()).rejects.toThrow('connection reset');
+    insertMany.mockRestore();
+    expect(await redis.xlen(RedisKeys.roomStream(room))).toBe(5);
+    expect(await messages.countInRoom(room)).toBe(0);
+    await drainAll();
+    expect(await messages.countInRoom(room)).toBe(5);
+  });
+
+  it('keeps a room dirty when a message arrives while it is being drained', async () => {
+    const room = roomId();
+    await append(room, 3);
+    const realRead = stream.readOldest.bind(stream);
+    const spy = jest.spyOn(stream, 'readOldest').mockImplementationOnce(async (rooms, count) => {
+      const result = await realRead(rooms, count);
+      await append(room, 1, 'late'); // lands after the XRANGE, before the clean-up
+      return result;
+    });
+    await job.drainOnce();
+    spy.mockRestore();
+    expect(await redis.sismember(RedisKeys.dirtyRooms, room)).toBe(1);
+    await drainAll();
+    expect(await messages.countInRoom(room)).toBe(4);
+  });
+});
+
+describe('scheduler', () => {
+  it('never overlaps itself', async () => {
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    const spy = jest.spyOn(job, 'drainAvailable').mockImplementation(async () => {
+      concurrent++;
+      maxConcurrent = Math.max(maxConcurrent, concurrent);
+      await new Promise((r) => setTimeout(r, 50));
+      concurrent--;
+    });
+    for (let i = 0; i < 10; i++) job.tick();
+    await new Promise((r) => setTimeout(r, 120));
+    job.tick();
+    await new Promise((r) => setTimeout(r, 80));
+    const calls = spy.mock.calls.length;
+    spy.mockRestore();
+    expect(maxConcurrent).toBe(1);
+    expect(calls).toBe(2);
+  });
+});

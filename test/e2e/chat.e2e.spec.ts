@@ -1,0 +1,112 @@
+import { Redis } from 'ioredis';
+import type { Message } from '@chat/contracts';
+import { createRoom, createUser, fullHistory, http, type TestUser } from '../support/http.js';
+import { startAppProcess, type AppProcess } from '../support/processes.js';
+import { collect, connect, type ClientSocket } from '../support/socket.js';
+
+/**
+ * The whole system as a frontend sees it: four app processes, two users chatting over socket.io,
+ * history over REST before and after the worker moved everything into MongoDB.
+ */
+const PER_USER = 250;
+const IN_FLIGHT = 25;
+
+let api: AppProcess, socket: AppProcess, file: AppProcess, worker: AppProcess | undefined;
+const sockets: ClientSocket[] = [];
+
+beforeAll(async () => {
+  [api, socket, file] = await Promise.all([
+    startAppProcess('api'),
+    startAppProcess('socket'),
+    startAppProcess('file'),
+  ]);
+});
+
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  await Promise.all([api, socket, file, worker].filter(Boolean).map((p) => p!.stop()));
+});
+
+async function sendAll(sender: ClientSocket, roomId: string, tag: string): Promise<Message[]> {
+  const acked: Message[] = new Array(PER_USER);
+  let next = 0;
+  async function lane(): Promise<void> {
+    while (next < PER_USER) {
+      const i = next++;
+      const ack = await sender.emitWithAck('chat:send', {
+        roomId,
+        clientMsgId: `${tag}-${i}`,
+        content: `${tag} says ${i}`,
+      });
+      if (!ack.ok) throw new Error(`send ${tag}-${i} failed: ${JSON.stringify(ack)}`);
+      acked[i] = ack.message;
+    }
+  }
+  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+  return acked;
+}
+
+const ids = (messages: Message[]) => messages.map((m) => m.id);
+
+it('delivers 500 messages between two users exactly once, with exact history before and after the drain', async () => {
+  const alice: TestUser = await createUser(api.url);
+  const bob: TestUser = await createUser(api.url);
+  const roomId = await createRoom(api.url, alice);
+  expect((await http(api.url, 'POST', `/rooms/${roomId}/members`, { token: bob.accessToken })).status).toBe(
+    204,
+  );
+
+  const aliceSocket = await connect(socket.url, alice.accessToken);
+  const bobSocket = await connect(socket.url, bob.accessToken);
+  sockets.push(aliceSocket, bobSocket);
+  const toAlice = collect(aliceSocket);
+  const toBob = collect(bobSocket);
+  expect(await aliceSocket.emitWithAck('room:join', { roomId })).toEqual({ ok: true });
+  expect(await bobSocket.emitWithAck('room:join', { roomId })).toEqual({ ok: true });
+
+  const [fromAlice, fromBob] = await Promise.all([
+    sendAll(aliceSocket, roomId, 'alice'),
+    sendAll(bobSocket, roomId, 'bob'),
+  ]);
+  await Promise.all([toBob.waitFor(PER_USER), toAlice.waitFor(PER_USER)]);
+
+  // Every message reaches the other user once, and nobody gets their own back as a broadcast.
+  expect(new Set(ids(toBob.received)).size).toBe(PER_USER);
+  expect([...ids(toBob.received)].sort()).toEqual([...ids(fromAlice)].sort());
+  expect([...ids(toAlice.received)].sort()).toEqual([...ids(fromBob)].sort());
+  expect(toBob.received.every((m) => m.senderId === alice.id)).toBe(true);
+
+  // Nothing is persisted yet: history comes from the Redis stream alone, complete and in order.
+  const acked = [...fromAlice, ...fromBob];
+  const expectedOrder = (await fullHistory(api.url, alice, roomId)).map((m) => m.id);
+  expect(expectedOrder).toHaveLength(2 * PER_USER);
+  expect([...expectedOrder].sort()).toEqual(ids(acked).sort());
+  const redis = new Redis(process.env.REDIS_URL!);
+  try {
+    expect(await redis.xlen(`chat:{${roomId}}:stream`)).toBe(2 * PER_USER);
+
+    // Now the worker moves everything into MongoDB.
+    worker = await startAppProcess('worker');
+    const deadline = Date.now() + 60_000;
+    while ((await redis.xlen(`chat:{${roomId}}:stream`)) > 0) {
+      if (Date.now() > deadline) throw new Error('worker did not drain the stream in 60 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await redis.quit();
+  }
+
+  for (const viewer of [alice, bob]) {
+    const after = await fullHistory(api.url, viewer, roomId, 100);
+    expect(after.map((m) => m.id)).toEqual(expectedOrder);
+    expect(after.find((m) => m.clientMsgId === 'alice-7')).toEqual(fromAlice[7]);
+  }
+  const smallPages = await fullHistory(api.url, bob, roomId, 7);
+  expect(smallPages.map((m) => m.id)).toEqual(expectedOrder);
+
+  // The worker exports what it did, and every app stops cleanly on SIGTERM.
+  const metrics = await fetch(`${worker!.url}/metrics`).then((r) => r.text());
+  expect(Number(/chat_worker_persisted_total\{app="worker"\} (\d+)/.exec(metrics)?.[1])).toBe(2 * PER_USER);
+  const codes = await Promise.all([api, socket, file, worker!].map((p) => p.stop()));
+  expect(codes).toEqual([0, 0, 0, 0]);
+});
