@@ -26,6 +26,8 @@ export const envSchema = z.object({
     .default('mongodb://127.0.0.1:27017/chat'),
   DATA_DIR: z.string().min(1).default('.data'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** A file holding the secret (Docker secrets convention); JWT_SECRET wins when both are set. */
+  JWT_SECRET_FILE: z.string().min(1).optional(),
   ACCESS_TOKEN_TTL_SEC: positiveInt(900),
   REFRESH_TOKEN_TTL_SEC: positiveInt(30 * 24 * 3600),
   CORS_ORIGINS: z.string().default('*'),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
@@ -41,6 +41,20 @@ describe('loadConfig', () => {
   it('prefers JWT_SECRET from the environment', () => {
     const secret = 'x'.repeat(40);
     expect(loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret }).jwtSecret).toBe(secret);
+  });
+
+  it('reads JWT_SECRET_FILE, and names it when it is unusable', () => {
+    const dir = dataDir();
+    const file = join(dir, 'jwt');
+    writeFileSync(file, `${'s'.repeat(40)}\n`);
+    expect(loadConfig({ DATA_DIR: dir, NODE_ENV: 'production', JWT_SECRET_FILE: file }).jwtSecret).toBe(
+      's'.repeat(40),
+    );
+    expect(() => loadConfig({ DATA_DIR: dir, JWT_SECRET_FILE: join(dir, 'missing') })).toThrow(
+      /JWT_SECRET_FILE/,
+    );
+    writeFileSync(file, 'short');
+    expect(() => loadConfig({ DATA_DIR: dir, JWT_SECRET_FILE: file })).toThrow(/JWT_SECRET_FILE/);
   });
 
   it('splits CORS origins', () => {

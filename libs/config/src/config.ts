@@ -17,7 +17,9 @@ export class ConfigError extends Error {
 
 /** Parses and validates the environment once; throws a ConfigError naming each bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
-  const parsed = envSchema.safeParse(source);
+  // An empty variable (e.g. `JWT_SECRET: ${JWT_SECRET:-}` in compose) means "not set".
+  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
@@ -34,14 +36,31 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 /**
- * In production a missing JWT_SECRET fails the start. In development a random secret is created
+ * JWT_SECRET, else the content of JWT_SECRET_FILE. In production a missing secret fails the start. In development a random secret is created
  * once in DATA_DIR so that restarts (and the other apps) keep accepting the same tokens; the
  * exclusive create makes concurrent first starts agree on one secret.
  */
 function resolveJwtSecret(env: Env, dataDir: string): string {
   if (env.JWT_SECRET) return env.JWT_SECRET;
+  if (env.JWT_SECRET_FILE) {
+    let secret: string;
+    try {
+      secret = readFileSync(env.JWT_SECRET_FILE, 'utf8').trim();
+    } catch (error) {
+      throw new ConfigError(
+        `Invalid environment:\n  JWT_SECRET_FILE: cannot read ${env.JWT_SECRET_FILE} (${(error as Error).message})`,
+      );
+    }
+    if (secret.length < 32)
+      throw new ConfigError(
+        'Invalid environment:\n  JWT_SECRET_FILE: the secret must be at least 32 characters',
+      );
+    return secret;
+  }
   if (env.NODE_ENV === 'production') {
-    throw new ConfigError('Invalid environment:\n  JWT_SECRET: required when NODE_ENV=production');
+    throw new ConfigError(
+      'Invalid environment:\n  JWT_SECRET: required when NODE_ENV=production (or JWT_SECRET_FILE)',
+    );
   }
   const file = join(dataDir, 'secrets', 'jwt-secret');
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });

@@ -12,6 +12,10 @@ export const DEFAULT_PAGE_SIZE = 50;
  * FIRST: an entry the worker persists and XDELs after that read is then found in MongoDB, so no
  * message can fall between the two reads. Both reads are bounded by `limit`, and streams are per
  * room, so a page costs the same whatever the backlog of other rooms.
+ *
+ * The worker persists and deletes only the OLDEST entries of a stream (a prefix), so every entry
+ * still in the stream is newer than every persisted message. When the tail alone holds more than
+ * `limit` entries below the cursor, the page is complete without asking MongoDB.
  */
 @Injectable()
 export class MessagesService {
@@ -39,6 +43,8 @@ export class MessagesService {
         this.logger.warn(`skipping undecodable stream entry ${roomId}/${id}: ${(error as Error).message}`);
       }
     }
+    if (entries.length > limit && fromStream.length === entries.length)
+      return mergePages(fromStream, [], limit);
     const fromDatabase = await this.messages.page(roomId, limit + 1, before);
     return mergePages(fromStream, fromDatabase, limit);
   }
