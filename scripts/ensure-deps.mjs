@@ -9,8 +9,10 @@ export function ensureDeps() {
   const marker = join(ROOT_DIR, 'node_modules', '.package-lock.json');
   const lock = join(ROOT_DIR, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  console.log('[setup] installing dependencies (npm ci)');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ROOT_DIR, stdio: 'inherit' });
+  // `npm install` honours package-lock.json; `npm ci` is avoided because npm 11 writes @swc/core's
+  // lock entry without its platform binaries and then refuses that same lock in `npm ci`.
+  console.log('[setup] installing dependencies (npm install from package-lock.json)');
+  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: ROOT_DIR, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
