@@ -12,7 +12,10 @@ export function ensureDeps() {
   // `npm install` honours package-lock.json; `npm ci` is avoided because npm 11 writes @swc/core's
   // lock entry without its platform binaries and then refuses that same lock in `npm ci`.
   console.log('[setup] installing dependencies (npm install from package-lock.json)');
-  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: ROOT_DIR, stdio: 'inherit' });
+  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+    cwd: ROOT_DIR,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
