@@ -60,7 +60,9 @@ async function waitFor(check, what, timeoutMs, child) {
 function startChild(name, command, args, logFile, log) {
   log(`starting ${name}: ${command} ${args.join(' ')} (log: ${logFile})`);
   const out = openSync(logFile, 'a');
-  return spawn(command, args, { stdio: ['ignore', out, out] });
+  // Own process group: a terminal's Ctrl-C reaches the apps, not the databases, which stop()
+  // stops only after the apps have closed their connections.
+  return spawn(command, args, { stdio: ['ignore', out, out], detached: true });
 }
 
 async function stopChild(child, name, log) {
