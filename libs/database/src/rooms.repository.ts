@@ -29,6 +29,10 @@ export class RoomsRepository {
     return doc ? { id: String(doc._id), name: doc.name, createdAt: doc.createdAt.toISOString() } : null;
   }
 
+  async exists(roomId: string): Promise<boolean> {
+    return isObjectIdString(roomId) && (await this.models.rooms.exists({ _id: roomId })) !== null;
+  }
+
   /** Idempotent: joining twice keeps one membership. */
   async addMember(roomId: string, userId: string): Promise<void> {
     try {

@@ -1,5 +1,5 @@
 export { ChatStreamRepository, type AppendResult, type StreamEntry } from './chat-stream.repository.js';
-export { MembershipCache } from './membership-cache.js';
+export { MembershipCache, type MembershipSource } from './membership-cache.js';
 export { RedisKeys } from './redis-keys.js';
 export { REDIS } from './redis.token.js';
 export { RedisModule, createRedisClient, redisClientOptions, waitForReady } from './redis.module.js';

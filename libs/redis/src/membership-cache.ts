@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
+import { AppError, ErrorCode, isObjectIdString } from '@chat/contracts';
 import { RedisKeys } from './redis-keys.js';
 import { REDIS } from './redis.token.js';
 
@@ -10,6 +11,12 @@ import { REDIS } from './redis.token.js';
  * is seen at once (a miss falls back to the database) and nothing stale can deny a new member.
  * Removing a member (not in the API yet) must SREM here; `invalidate` drops the whole room.
  */
+/** Where the truth lives (MongoDB's rooms repository). */
+export interface MembershipSource {
+  isMember(roomId: string, userId: string): Promise<boolean>;
+  exists(roomId: string): Promise<boolean>;
+}
+
 @Injectable()
 export class MembershipCache {
   constructor(
@@ -23,6 +30,17 @@ export class MembershipCache {
     const member = await loadFromDatabase();
     if (member) await this.remember(roomId, userId);
     return member;
+  }
+
+  /**
+   * NOT_FOUND for a room that does not exist, FORBIDDEN for one the user is not in. A cached
+   * membership proves the room exists, so the common case is one SISMEMBER and no database read.
+   */
+  async assertMember(roomId: string, userId: string, source: MembershipSource): Promise<void> {
+    if (!isObjectIdString(roomId)) throw new AppError(ErrorCode.NOT_FOUND, 'room not found');
+    if (await this.isMember(roomId, userId, () => source.isMember(roomId, userId))) return;
+    if (!(await source.exists(roomId))) throw new AppError(ErrorCode.NOT_FOUND, 'room not found');
+    throw new AppError(ErrorCode.FORBIDDEN, 'not a member of this room');
   }
 
   async remember(roomId: string, userId: string): Promise<void> {

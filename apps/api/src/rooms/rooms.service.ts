@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppError, ErrorCode, isObjectIdString } from '@chat/contracts';
+import { AppError, ErrorCode } from '@chat/contracts';
 import { RoomsRepository, type Room } from '@chat/database';
 import { MembershipCache } from '@chat/redis';
 
@@ -19,20 +19,13 @@ export class RoomsService {
   }
 
   async join(roomId: string, userId: string): Promise<void> {
-    if (!(await this.rooms.findById(roomId))) throw new AppError(ErrorCode.NOT_FOUND, 'room not found');
+    if (!(await this.rooms.exists(roomId))) throw new AppError(ErrorCode.NOT_FOUND, 'room not found');
     await this.rooms.addMember(roomId, userId);
     await this.membership.remember(roomId, userId);
   }
 
-  /**
-   * NOT_FOUND for no such room, FORBIDDEN for a room the user is not in. A cached membership
-   * proves the room exists, so the common case is one SISMEMBER and no database read.
-   */
-  async assertMember(roomId: string, userId: string): Promise<void> {
-    if (!isObjectIdString(roomId)) throw new AppError(ErrorCode.NOT_FOUND, 'room not found');
-    const member = await this.membership.isMember(roomId, userId, () => this.rooms.isMember(roomId, userId));
-    if (member) return;
-    if (!(await this.rooms.findById(roomId))) throw new AppError(ErrorCode.NOT_FOUND, 'room not found');
-    throw new AppError(ErrorCode.FORBIDDEN, 'not a member of this room');
+  /** NOT_FOUND for no such room, FORBIDDEN for a room the user is not in. */
+  assertMember(roomId: string, userId: string): Promise<void> {
+    return this.membership.assertMember(roomId, userId, this.rooms);
   }
 }

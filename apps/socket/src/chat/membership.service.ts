@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AppError, ErrorCode, isObjectIdString } from '@chat/contracts';
 import { RoomsRepository } from '@chat/database';
 import { MembershipCache } from '@chat/redis';
 
 /**
- * Membership for the socket app. A cached positive answer costs one SISMEMBER; only a miss reads
- * MongoDB (then caches the positive). chat:send on a joined room costs nothing: the gateway keeps
- * the rooms each connection has proven membership of.
+ * Membership for the socket app: a cached positive answer costs one SISMEMBER, only a miss reads
+ * MongoDB. chat:send on a joined room costs nothing: the gateway remembers the rooms each
+ * connection has proven.
  */
 @Injectable()
 export class MembershipService {
@@ -16,11 +15,7 @@ export class MembershipService {
   ) {}
 
   /** NOT_FOUND for a room that does not exist, FORBIDDEN for one the user is not in. */
-  async assertMember(roomId: string, userId: string): Promise<void> {
-    if (!isObjectIdString(roomId)) throw new AppError(ErrorCode.NOT_FOUND, 'room not found');
-    const member = await this.cache.isMember(roomId, userId, () => this.rooms.isMember(roomId, userId));
-    if (member) return;
-    if (!(await this.rooms.findById(roomId))) throw new AppError(ErrorCode.NOT_FOUND, 'room not found');
-    throw new AppError(ErrorCode.FORBIDDEN, 'not a member of this room');
+  assertMember(roomId: string, userId: string): Promise<void> {
+    return this.cache.assertMember(roomId, userId, this.rooms);
   }
 }
