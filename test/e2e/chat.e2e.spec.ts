@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { Message } from '@chat/contracts';
 import { createRoom, createUser, fullHistory, http, type TestUser } from '../support/http.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
+import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { collect, connect, type ClientSocket } from '../support/socket.js';
 
 /**
@@ -13,13 +14,12 @@ const IN_FLIGHT = 25;
 
 let api: AppProcess, socket: AppProcess, file: AppProcess, worker: AppProcess | undefined;
 const sockets: ClientSocket[] = [];
+const REDIS_URL = redisDb(REDIS_DB.e2e);
 
 beforeAll(async () => {
-  [api, socket, file] = await Promise.all([
-    startAppProcess('api'),
-    startAppProcess('socket'),
-    startAppProcess('file'),
-  ]);
+  [api, socket, file] = await Promise.all(
+    ['api', 'socket', 'file'].map((name) => startAppProcess(name, { REDIS_URL })),
+  );
 });
 
 afterAll(async () => {
@@ -81,12 +81,12 @@ it('delivers 500 messages between two users exactly once, with exact history bef
   const expectedOrder = (await fullHistory(api.url, alice, roomId)).map((m) => m.id);
   expect(expectedOrder).toHaveLength(2 * PER_USER);
   expect([...expectedOrder].sort()).toEqual(ids(acked).sort());
-  const redis = new Redis(process.env.REDIS_URL!);
+  const redis = new Redis(REDIS_URL);
   try {
     expect(await redis.xlen(`chat:{${roomId}}:stream`)).toBe(2 * PER_USER);
 
     // Now the worker moves everything into MongoDB.
-    worker = await startAppProcess('worker');
+    worker = await startAppProcess('worker', { REDIS_URL });
     const deadline = Date.now() + 60_000;
     while ((await redis.xlen(`chat:{${roomId}}:stream`)) > 0) {
       if (Date.now() > deadline) throw new Error('worker did not drain the stream in 60 s');

@@ -18,9 +18,12 @@ export default async function globalSetup() {
   mongoUrl.pathname = `/${TEST_MONGO_DB}`;
 
   const { Redis } = await import('ioredis');
-  const redis = new Redis(redisUrl.toString());
-  await redis.flushdb();
-  await redis.quit();
+  // 15 for in-process tests; 9-13 for the files that run worker processes (test/support/isolation.ts).
+  for (const db of [9, 10, 11, 12, 13, TEST_REDIS_DB]) {
+    const redis = new Redis(infra.redisUrl, { db });
+    await redis.flushdb();
+    await redis.quit();
+  }
   const { MongoClient } = await import('mongodb');
   const mongo = await MongoClient.connect(mongoUrl.toString());
   await mongo.db().dropDatabase();

@@ -20,7 +20,11 @@ export class PrivateRedis {
   private child: ChildProcess | null = null;
   private readonly dir = mkdtempSync(join(tmpdir(), 'chat-redis-'));
 
-  constructor(readonly port: number) {}
+  /** `fsyncAlways`: every acked write is on disk, so a SIGKILL loses nothing acked. */
+  constructor(
+    readonly port: number,
+    private readonly fsyncAlways = false,
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;

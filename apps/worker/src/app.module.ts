@@ -4,11 +4,15 @@ import { ConfigModule } from '@chat/config';
 import { DatabaseModule } from '@chat/database';
 import { ObservabilityModule } from '@chat/observability';
 import { RedisModule } from '@chat/redis';
+import { BacklogModule } from './backlog/backlog.module.js';
 import { DrainModule } from './drain/drain.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 
 /**
  * worker: scheduled jobs.
- *   Redis room streams ──XRANGE──▶ worker ──insertMany──▶ MongoDB, then XDEL
+ *   drain:     Redis room streams ──XRANGE──▶ worker ──insertMany──▶ MongoDB, then XDEL
+ *   backlog:   size and age of what is not yet persisted, for /metrics
+ *   retention: deletes messages past their retention
  */
 @Module({
   imports: [
@@ -18,6 +22,8 @@ import { DrainModule } from './drain/drain.module.js';
     RedisModule,
     DatabaseModule,
     DrainModule,
+    BacklogModule,
+    RetentionModule,
   ],
 })
 export class AppModule {}

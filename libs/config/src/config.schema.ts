@@ -42,6 +42,15 @@ export const envSchema = z.object({
   WORKER_BATCH_SIZE: positiveInt(1000),
   WORKER_INTERVAL_MS: positiveInt(100),
   WORKER_MAX_ROOMS_PER_BATCH: positiveInt(200),
+  /** How long a worker owns a room it drains; a dead worker's rooms are taken over after it. */
+  WORKER_LEASE_MS: positiveInt(15_000),
+  WORKER_BACKOFF_BASE_MS: positiveInt(200),
+  WORKER_BACKOFF_MAX_MS: positiveInt(5000),
+  BACKLOG_METRICS_INTERVAL_MS: positiveInt(5000),
+  /** Messages older than this many days are deleted; 0 keeps them forever. */
+  RETENTION_MESSAGE_DAYS: z.coerce.number().min(0).default(0),
+  RETENTION_INTERVAL_SEC: positiveInt(600),
+  RETENTION_BATCH_SIZE: positiveInt(1000),
 });
 
 export type Env = z.infer<typeof envSchema>;

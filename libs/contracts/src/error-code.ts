@@ -10,6 +10,8 @@ export enum ErrorCode {
   FILE_UPLOAD_FAILED = 'FILE_UPLOAD_FAILED',
   STORE_FAILED = 'STORE_FAILED',
   RATE_LIMITED = 'RATE_LIMITED',
+  /** A dependency (the database) is unreachable: nothing was changed, retry later. */
+  UNAVAILABLE = 'UNAVAILABLE',
   INTERNAL = 'INTERNAL',
 }
 
@@ -35,5 +37,6 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.FILE_UPLOAD_FAILED]: 502,
   [ErrorCode.STORE_FAILED]: 503,
   [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL]: 500,
 };

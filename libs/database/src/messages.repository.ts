@@ -88,6 +88,20 @@ export class MessagesRepository {
     return docs.map(toMessage);
   }
 
+  /**
+   * Deletes up to `batch` messages created before `cutoff`; returns how many. Bounded so that a
+   * large purge is many short operations, never one long one.
+   */
+  async deleteOlderThan(cutoff: Date, batch: number): Promise<number> {
+    const ids = await this.collection
+      .find({ createdAt: { $lt: cutoff } }, { projection: { _id: 1 } })
+      .limit(batch)
+      .toArray();
+    if (!ids.length) return 0;
+    const result = await this.collection.deleteMany({ _id: { $in: ids.map((doc) => doc._id) } });
+    return result.deletedCount;
+  }
+
   async countInRoom(roomId: string): Promise<number> {
     return this.collection.countDocuments({ roomId });
   }

@@ -1,7 +1,15 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
-import { AppError, HTTP_STATUS_BY_CODE } from '@chat/contracts';
+import { AppError, ErrorCode, HTTP_STATUS_BY_CODE } from '@chat/contracts';
+
+/** Driver errors that mean "the database is not reachable right now", not "this request is bad". */
+const UNAVAILABLE_ERRORS =
+  /^Mongo(ose)?(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed)Error$/;
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return error instanceof Error && UNAVAILABLE_ERRORS.test(error.name);
+}
 
 const REASON: Record<number, string> = {
   400: 'Bad Request',
@@ -45,6 +53,16 @@ export class HttpErrorFilter implements ExceptionFilter {
         statusCode,
         message: Array.isArray(message) ? message.join('; ') : message,
         error: REASON[statusCode] ?? exception.name,
+      });
+      return;
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`database unavailable: ${(exception as Error).message}`);
+      res.status(503).json({
+        statusCode: 503,
+        message: 'the database is temporarily unavailable; nothing was changed, retry later',
+        error: REASON[503],
+        code: ErrorCode.UNAVAILABLE,
       });
       return;
     }

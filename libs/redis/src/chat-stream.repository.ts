@@ -25,6 +25,20 @@ if redis.call('XLEN', KEYS[1]) == 0 then return redis.call('SREM', KEYS[2], ARGV
 return 0
 `;
 
+/** Deletes the lease only if this worker still holds it. */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+export interface Backlog {
+  /** Entries in all room streams, i.e. acked messages not yet deleted by the worker. */
+  messages: number;
+  rooms: number;
+  /** Time of the oldest entry still in a stream, or null when there is none. */
+  oldestMs: number | null;
+}
+
 export interface AppendResult {
   id: string;
   draft: MessageDraft;
@@ -46,6 +60,10 @@ type ScriptClient = Redis & {
   chatClean(stream: string, dirty: string, roomId: string): Promise<number>;
 };
 
+type LeasePipeline = ReturnType<Redis['pipeline']> & {
+  chatRelease(lease: string, owner: string): unknown;
+};
+
 /** The chat streams: appends from the socket app, tail reads for history, drains by the worker. */
 @Injectable()
 export class ChatStreamRepository {
@@ -59,6 +77,7 @@ export class ChatStreamRepository {
     if (!('chatAppend' in redis)) {
       redis.defineCommand('chatAppend', { numberOfKeys: 3, lua: APPEND_SCRIPT });
       redis.defineCommand('chatClean', { numberOfKeys: 2, lua: CLEAN_SCRIPT });
+      redis.defineCommand('chatRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
     }
   }
 
@@ -93,6 +112,25 @@ export class ChatStreamRepository {
   /** Up to `count` random rooms that may have unpersisted entries. */
   async dirtyRooms(count: number): Promise<string[]> {
     return this.redis.srandmember(RedisKeys.dirtyRooms, count);
+  }
+
+  /**
+   * Takes a lease on each room that no other worker holds; returns the rooms taken. The lease
+   * only avoids duplicated work: correctness never depends on it (inserts are idempotent and
+   * entries are deleted only after their insert succeeded).
+   */
+  async claimRooms(roomIds: string[], owner: string, leaseMs: number): Promise<string[]> {
+    const pipeline = this.redis.pipeline();
+    for (const roomId of roomIds) pipeline.set(RedisKeys.drainLease(roomId), owner, 'PX', leaseMs, 'NX');
+    const replies = (await pipeline.exec()) ?? [];
+    return roomIds.filter((_, i) => replies[i]?.[1] === 'OK');
+  }
+
+  async releaseRooms(roomIds: string[], owner: string): Promise<void> {
+    if (!roomIds.length) return;
+    const pipeline = this.redis.pipeline() as LeasePipeline;
+    for (const roomId of roomIds) pipeline.chatRelease(RedisKeys.drainLease(roomId), owner);
+    await pipeline.exec();
   }
 
   /** Oldest entries of each room, one pipelined round trip. */
@@ -148,12 +186,30 @@ export class ChatStreamRepository {
     );
   }
 
-  async backlog(): Promise<number> {
-    const rooms = await this.redis.smembers(RedisKeys.dirtyRooms);
-    if (!rooms.length) return 0;
-    const pipeline = this.redis.pipeline();
-    for (const roomId of rooms) pipeline.xlen(RedisKeys.roomStream(roomId));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.reduce((sum, [, count]) => sum + ((count as number) ?? 0), 0);
+  /** Size and age of what is acked but not yet persisted, scanning the dirty rooms in chunks. */
+  async backlog(): Promise<Backlog> {
+    const result: Backlog = { messages: 0, rooms: 0, oldestMs: null };
+    let cursor = '0';
+    do {
+      const [next, rooms] = await this.redis.sscan(RedisKeys.dirtyRooms, cursor, 'COUNT', 500);
+      cursor = next;
+      if (!rooms.length) continue;
+      const pipeline = this.redis.pipeline();
+      for (const roomId of rooms) {
+        pipeline.xlen(RedisKeys.roomStream(roomId));
+        pipeline.xrange(RedisKeys.roomStream(roomId), '-', '+', 'COUNT', 1);
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      for (let i = 0; i < replies.length; i += 2) {
+        const length = (replies[i][1] as number) ?? 0;
+        if (length === 0) continue;
+        result.messages += length;
+        result.rooms++;
+        const first = (replies[i + 1][1] as StreamEntry[])[0];
+        const ms = first ? Number(first[0].split('-')[0]) : null;
+        if (ms !== null && (result.oldestMs === null || ms < result.oldestMs)) result.oldestMs = ms;
+      }
+    } while (cursor !== '0');
+    return result;
   }
 }

@@ -5,6 +5,8 @@
 export const RedisKeys = {
   /** The chat stream of one room: the write-behind log the worker drains into MongoDB. */
   roomStream: (roomId: string) => `chat:{${roomId}}:stream`,
+  /** The worker that currently drains the room (a lease with expiry). */
+  drainLease: (roomId: string) => `chat:{${roomId}}:drain-lease`,
   /** Rooms whose stream may hold entries the worker has not persisted yet. */
   dirtyRooms: 'chat:dirty-rooms',
   /** Idempotency record of one (sender, clientMsgId): "<entry id>\n<draft json>". */

@@ -6,11 +6,14 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { PoisonEntryError, decodeEntry, type Message } from '@chat/contracts';
 import { MessagesRepository } from '@chat/database';
 import { MetricsService } from '@chat/observability';
 import { ChatStreamRepository } from '@chat/redis';
+import { backoffDelay } from './backoff.js';
 
 export interface DrainResult {
   read: number;
@@ -27,15 +30,24 @@ const RUN_BUDGET_MS = 2000;
  * then XDEL exactly what was inserted. An entry is removed from Redis only after MongoDB has it,
  * and the unique _id (room + stream id) turns a repeated insert into a tolerated duplicate,
  * so a crash anywhere in between loses nothing and doubles nothing.
+ *
+ * Several workers share the rooms through per-room leases: each batch drains only rooms this
+ * worker could lease. A dead worker's leases expire (WORKER_LEASE_MS) and others take over.
+ * The lease saves work; it is not what keeps the data exact (see above), so a worker that
+ * outlives its lease can only repeat work, never lose or double a message.
  */
 @Injectable()
 export class DrainStreamJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DrainStreamJob.name);
+  readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private running: Promise<void> | null = null;
+  private consecutiveFailures = 0;
+  private retryAt = 0;
   private readonly persisted;
-  private readonly failures;
+  private readonly retries;
   private readonly deadLetters;
   private readonly batchSeconds;
+  private readonly batchSize;
 
   constructor(
     private readonly stream: ChatStreamRepository,
@@ -45,10 +57,7 @@ export class DrainStreamJob implements OnApplicationBootstrap, OnApplicationShut
     metrics: MetricsService,
   ) {
     this.persisted = metrics.counter('chat_worker_persisted_total', 'Messages inserted into MongoDB');
-    this.failures = metrics.counter(
-      'chat_worker_batch_failures_total',
-      'Batches left in the stream after an error',
-    );
+    this.retries = metrics.counter('chat_worker_retries_total', 'Failed drain runs, retried after a backoff');
     this.deadLetters = metrics.counter(
       'chat_worker_dead_letters_total',
       'Undecodable entries moved to the dead-letter stream',
@@ -57,6 +66,11 @@ export class DrainStreamJob implements OnApplicationBootstrap, OnApplicationShut
       'chat_worker_batch_seconds',
       'Time of one drain batch',
       [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    );
+    this.batchSize = metrics.histogram(
+      'chat_worker_batch_size',
+      'Entries read per drain batch',
+      [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
     );
   }
 
@@ -70,13 +84,25 @@ export class DrainStreamJob implements OnApplicationBootstrap, OnApplicationShut
     await this.running;
   }
 
-  /** Never overlaps itself: a tick while a run is in progress does nothing. */
+  /** Never overlaps itself; after a failure waits out an exponential backoff with jitter. */
   tick(): void {
-    if (this.running) return;
+    if (this.running || Date.now() < this.retryAt) return;
     this.running = this.drainAvailable()
+      .then(() => {
+        this.consecutiveFailures = 0;
+      })
       .catch((error: Error) => {
-        this.failures.inc();
-        this.logger.warn(`drain failed, entries stay in the stream for the next run: ${error.message}`);
+        this.consecutiveFailures++;
+        const delay = backoffDelay(
+          this.consecutiveFailures,
+          this.config.WORKER_BACKOFF_BASE_MS,
+          this.config.WORKER_BACKOFF_MAX_MS,
+        );
+        this.retryAt = Date.now() + delay;
+        this.retries.inc();
+        this.logger.warn(
+          `drain failed (${this.consecutiveFailures} in a row), entries stay in the stream; retry in ${delay} ms: ${error.message}`,
+        );
       })
       .finally(() => {
         this.running = null;
@@ -94,8 +120,19 @@ export class DrainStreamJob implements OnApplicationBootstrap, OnApplicationShut
 
   async drainOnce(): Promise<DrainResult> {
     const result: DrainResult = { read: 0, inserted: 0, duplicates: 0, deadLettered: 0 };
-    const rooms = await this.stream.dirtyRooms(this.config.WORKER_MAX_ROOMS_PER_BATCH);
+    const candidates = await this.stream.dirtyRooms(this.config.WORKER_MAX_ROOMS_PER_BATCH);
+    if (!candidates.length) return result;
+    const rooms = await this.stream.claimRooms(candidates, this.workerId, this.config.WORKER_LEASE_MS);
     if (!rooms.length) return result;
+    try {
+      await this.drainRooms(rooms, result);
+    } finally {
+      await this.stream.releaseRooms(rooms, this.workerId).catch(() => undefined);
+    }
+    return result;
+  }
+
+  private async drainRooms(rooms: string[], result: DrainResult): Promise<void> {
     const stopTimer = this.batchSeconds.startTimer();
     const perRoom = Math.max(10, Math.ceil(this.config.WORKER_BATCH_SIZE / rooms.length));
     const entriesByRoom = await this.stream.readOldest(rooms, perRoom);
@@ -128,7 +165,7 @@ export class DrainStreamJob implements OnApplicationBootstrap, OnApplicationShut
 
     this.persisted.inc(inserted);
     this.deadLetters.inc(result.deadLettered);
+    this.batchSize.observe(result.read);
     stopTimer();
-    return result;
   }
 }

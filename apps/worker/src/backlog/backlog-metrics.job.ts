@@ -1,0 +1,71 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
+import { MetricsService } from '@chat/observability';
+import { ChatStreamRepository, type Backlog } from '@chat/redis';
+
+/**
+ * Exports how much is acked but not yet in MongoDB, and how old the oldest such message is:
+ * the two figures that say whether the write-behind path keeps up (alert on the age).
+ */
+@Injectable()
+export class BacklogMetricsJob implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(BacklogMetricsJob.name);
+  private readonly messages;
+  private readonly rooms;
+  private readonly oldestAge;
+  private running = false;
+
+  constructor(
+    private readonly stream: ChatStreamRepository,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    metrics: MetricsService,
+  ) {
+    this.messages = metrics.gauge(
+      'chat_stream_backlog_messages',
+      'Acked messages not yet persisted to MongoDB',
+    );
+    this.rooms = metrics.gauge('chat_stream_backlog_rooms', 'Rooms with unpersisted messages');
+    this.oldestAge = metrics.gauge(
+      'chat_stream_oldest_unpersisted_age_seconds',
+      'Age of the oldest acked message not yet persisted (0 when none)',
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.scheduler.addInterval(
+      'backlog-metrics',
+      setInterval(() => void this.refresh(), this.config.BACKLOG_METRICS_INTERVAL_MS),
+    );
+    void this.refresh();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.scheduler.doesExist('interval', 'backlog-metrics'))
+      this.scheduler.deleteInterval('backlog-metrics');
+  }
+
+  async refresh(): Promise<Backlog | null> {
+    if (this.running) return null;
+    this.running = true;
+    try {
+      const backlog = await this.stream.backlog();
+      this.messages.set(backlog.messages);
+      this.rooms.set(backlog.rooms);
+      this.oldestAge.set(backlog.oldestMs === null ? 0 : Math.max(0, (Date.now() - backlog.oldestMs) / 1000));
+      return backlog;
+    } catch (error) {
+      this.logger.warn(`backlog metrics unavailable: ${(error as Error).message}`);
+      return null;
+    } finally {
+      this.running = false;
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { Message } from '@chat/contracts';
+import { PrivateFerretDb } from '../support/ferretdb.js';
+import { createRoom, createUser, http } from '../support/http.js';
+import { REDIS_DB, redisDb } from '../support/isolation.js';
+import { expectExact, sendMessages, waitForDrain } from '../support/load.js';
+import { startAppProcess, type AppProcess } from '../support/processes.js';
+import { freePort } from '../support/redis-server.js';
+import { connect, type ClientSocket } from '../support/socket.js';
+
+/**
+ * The database stopped for OUTAGE_SECONDS (30 by default) while clients keep sending: sends still
+ * ack (Redis holds the backlog), history still answers from the stream, and when the database
+ * returns the backlog drains with nothing lost.
+ */
+const OUTAGE_MS = Number(process.env.OUTAGE_SECONDS ?? 30) * 1000;
+const REDIS_URL = redisDb(REDIS_DB.mongoOutage);
+
+let mongo: PrivateFerretDb;
+let api: AppProcess, socket: AppProcess, worker: AppProcess;
+const sockets: ClientSocket[] = [];
+
+beforeAll(async () => {
+  mongo = new PrivateFerretDb(await freePort());
+  await mongo.start();
+  const env = { REDIS_URL, MONGO_URL: mongo.url(), WORKER_INTERVAL_MS: '50' };
+  [api, socket, worker] = await Promise.all(
+    ['api', 'socket', 'worker'].map((name) => startAppProcess(name, env)),
+  );
+});
+
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  await Promise.all([api, socket, worker].map((p) => p.stop()));
+  await mongo.stop();
+});
+
+it(`keeps acking through a ${OUTAGE_MS / 1000} s database outage and drains the backlog after`, async () => {
+  const alice = await createUser(api.url);
+  const roomId = await createRoom(api.url, alice);
+  const a = await connect(socket.url, alice.accessToken);
+  sockets.push(a);
+  expect(await a.emitWithAck('room:join', { roomId })).toEqual({ ok: true });
+  const acked: Message[] = [];
+
+  acked.push(...(await sendMessages(a, roomId, 'before', 200, { inFlight: 5 })).acked);
+  await waitForDrain(REDIS_URL, [roomId]);
+
+  await mongo.stop();
+  const outageStarted = Date.now();
+  let batch = 0;
+  let historyChecks = 0;
+  while (Date.now() - outageStarted < OUTAGE_MS) {
+    const { acked: sent, failures } = await sendMessages(a, roomId, `during${batch++}`, 100, { inFlight: 5 });
+    expect(failures).toEqual({});
+    acked.push(...sent);
+    // The newest page is answered from the stream alone.
+    const page = await http(api.url, 'GET', `/rooms/${roomId}/messages?limit=50`, {
+      token: alice.accessToken,
+    });
+    expect(page.status).toBe(200);
+    expect(page.body.items[0].id).toBe(sent.at(-1)!.id);
+    historyChecks++;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const redis = new Redis(REDIS_URL);
+  const backlog = await redis.xlen(`chat:{${roomId}}:stream`);
+  await redis.quit();
+  expect(backlog).toBe(acked.length - 200);
+  expect(historyChecks).toBeGreaterThan(5);
+
+  await mongo.start();
+  const restarted = Date.now();
+  const drainMs = await waitForDrain(REDIS_URL, [roomId], 120_000);
+  const report = {
+    outageMs: Date.now() - outageStarted - drainMs,
+    backlog,
+    drainMs,
+    docsPerSec: Math.round(backlog / (drainMs / 1000)),
+  };
+  writeFileSync(join(process.env.DATA_DIR!, 'mongo-outage.json'), JSON.stringify(report));
+  process.stdout.write(`\n[mongo-outage] ${JSON.stringify(report)}\n`);
+  expect(Date.now() - restarted).toBeLessThan(60_000);
+
+  await expectExact(api.url, mongo.url(), alice, roomId, acked);
+});

@@ -1,0 +1,68 @@
+import { MongoClient } from 'mongodb';
+import { createRoom, createUser, http } from '../support/http.js';
+import { REDIS_DB, redisDb } from '../support/isolation.js';
+import { expectExact, sendMessages, waitForDrain } from '../support/load.js';
+import { startAppProcess, type AppProcess } from '../support/processes.js';
+import { connect, type ClientSocket } from '../support/socket.js';
+
+/**
+ * Worker SIGKILLed again and again at random moments while two users chat: mid-batch, between
+ * insertMany and XDEL, while holding leases. Nothing acked may be lost or doubled.
+ */
+const REDIS_URL = redisDb(REDIS_DB.workerCrash);
+const WORKER_ENV = { REDIS_URL, WORKER_BATCH_SIZE: '400', WORKER_INTERVAL_MS: '10', WORKER_LEASE_MS: '300' };
+const KILLS = 12;
+
+let api: AppProcess, socket: AppProcess;
+const sockets: ClientSocket[] = [];
+
+beforeAll(async () => {
+  [api, socket] = await Promise.all(['api', 'socket'].map((name) => startAppProcess(name, { REDIS_URL })));
+});
+
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  await Promise.all([api, socket].map((p) => p.stop()));
+});
+
+it('loses and doubles nothing when the worker is SIGKILLed repeatedly', async () => {
+  const alice = await createUser(api.url);
+  const bob = await createUser(api.url);
+  const roomId = await createRoom(api.url, alice);
+  await http(api.url, 'POST', `/rooms/${roomId}/members`, { token: bob.accessToken });
+  const a = await connect(socket.url, alice.accessToken);
+  const b = await connect(socket.url, bob.accessToken);
+  sockets.push(a, b);
+
+  const sending = Promise.all([
+    sendMessages(a, roomId, 'a', 1500, { inFlight: 10 }),
+    sendMessages(b, roomId, 'b', 1500, { inFlight: 10 }),
+  ]);
+  let kills = 0;
+  let persistedBeforeLastKill = 0;
+  const mongo = await MongoClient.connect(process.env.MONGO_URL!);
+  try {
+    for (let i = 0; i < KILLS; i++) {
+      const worker = await startAppProcess('worker', WORKER_ENV);
+      await new Promise((r) => setTimeout(r, 30 + Math.random() * 400));
+      worker.child.kill('SIGKILL');
+      await new Promise((r) => worker.child.once('exit', r));
+      kills++;
+    }
+    persistedBeforeLastKill = await mongo.db().collection('messages').countDocuments({ roomId });
+  } finally {
+    await mongo.close();
+  }
+  const [fromA, fromB] = await sending;
+  expect(kills).toBe(KILLS);
+  // The killed workers did real work: otherwise this test would prove nothing.
+  expect(persistedBeforeLastKill).toBeGreaterThan(0);
+
+  const survivor = await startAppProcess('worker', WORKER_ENV);
+  try {
+    await waitForDrain(REDIS_URL, [roomId]);
+  } finally {
+    await survivor.stop();
+  }
+  await expectExact(api.url, process.env.MONGO_URL!, bob, roomId, [...fromA.acked, ...fromB.acked]);
+});
