@@ -3,7 +3,9 @@ import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { MessagesRepository } from '@chat/database';
 import { ChatStreamRepository, RedisKeys } from '@chat/redis';
+import { BacklogMetricsJob } from '../src/backlog/backlog-metrics.job.js';
 import { DrainStreamJob } from '../src/drain/drain-stream.job.js';
+import { RetentionJob } from '../src/retention/retention.job.js';
 import { startWorker } from '../src/start-worker.js';
 import { uniqueName } from '../../../test/support/http.js';
 
@@ -38,6 +40,8 @@ async function drainAll(): Promise<void> {
 beforeAll(async () => {
   process.env.WORKER_INTERVAL_MS = '3600000'; // the test drives the job itself
   process.env.WORKER_BATCH_SIZE = '50';
+  process.env.RETENTION_MESSAGE_DAYS = '30';
+  process.env.RETENTION_BATCH_SIZE = '7';
   app = await startWorker();
   job = app.get(DrainStreamJob);
   stream = app.get(ChatStreamRepository);
@@ -153,5 +157,47 @@ describe('scheduler', () => {
     spy.mockRestore();
     expect(maxConcurrent).toBe(1);
     expect(calls).toBe(2);
+  });
+});
+
+describe('retention', () => {
+  it('deletes exactly the messages past the retention age, in batches, idempotently', async () => {
+    const room = roomId();
+    const day = 86_400_000;
+    const now = Date.now();
+    const ages = [40, 35, 31, 31, 31, 31, 31, 31, 31, 31, 29, 1, 0]; // days; 10 are past 30 days
+    await messages.insertMany(
+      ages.map((age, i) => ({
+        id: `${now - age * day}-${i}`,
+        roomId: room,
+        senderId: 's',
+        senderName: 'sam',
+        content: `age ${age}`,
+        clientMsgId: `old-${i}`,
+        createdAt: new Date(now - age * day).toISOString(),
+      })),
+    );
+    const retention = app.get(RetentionJob);
+    expect(await retention.run(new Date(now))).toBe(10);
+    expect((await messages.page(room, 50)).map((m) => m.content)).toEqual(['age 0', 'age 1', 'age 29']);
+    expect(await retention.run(new Date(now))).toBe(0);
+  });
+});
+
+describe('backlog metrics', () => {
+  it('reports the unpersisted messages and the age of the oldest', async () => {
+    const room = roomId();
+    await append(room, 4);
+    const backlog = await app.get(BacklogMetricsJob).refresh();
+    expect(backlog!.messages).toBeGreaterThanOrEqual(4);
+    expect(Date.now() - backlog!.oldestMs!).toBeLessThan(60_000);
+    const metrics = await fetch(
+      `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}/metrics`,
+    ).then((r) => r.text());
+    expect(metrics).toMatch(/chat_stream_backlog_messages\{app="worker"\} [1-9]/);
+    expect(metrics).toContain('chat_stream_oldest_unpersisted_age_seconds');
+    await drainAll();
+    // Other test files append to this Redis database too, so only this room's part is certain.
+    expect(await redis.xlen(RedisKeys.roomStream(room))).toBe(0);
   });
 });
