@@ -39,7 +39,7 @@ export const envSchema = z.object({
     .min(86400, 'must be at least 86400 (24 h, per the contract)')
     .default(86400),
   MEMBERSHIP_CACHE_TTL_SEC: positiveInt(3600),
-  WORKER_BATCH_SIZE: positiveInt(1000),
+  WORKER_BATCH_SIZE: positiveInt(2500),
   WORKER_INTERVAL_MS: positiveInt(100),
   WORKER_MAX_ROOMS_PER_BATCH: positiveInt(200),
   /** How long a worker owns a room it drains; a dead worker's rooms are taken over after it. */

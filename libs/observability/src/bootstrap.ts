@@ -1,7 +1,7 @@
 import { type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { APP_CONFIG, type AppConfig } from '@chat/config';
+import { APP_CONFIG, ConfigError, loadConfig, type AppConfig } from '@chat/config';
 import { HttpErrorFilter } from './http-error.filter.js';
 
 export interface BootstrapOptions {
@@ -15,6 +15,14 @@ export interface BootstrapOptions {
  * clients cleanly), then listen. Returns the app so tests can boot it in-process.
  */
 export async function bootstrap(module: Type, options: BootstrapOptions): Promise<INestApplication> {
+  try {
+    loadConfig();
+  } catch (error) {
+    // A bad environment is the operator's to fix: say which variable, without a stack trace.
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
   const app = await NestFactory.create(module, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new HttpErrorFilter());
