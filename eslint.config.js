@@ -11,6 +11,7 @@ export default tseslint.config(
       'coverage/**',
       'tools/**',
       'bench/results/**',
+      'libs/grpc/src/generated/**',
     ],
   },
   {

@@ -4,6 +4,7 @@
 import { build, ensureDeps, run } from './ensure-deps.mjs';
 
 ensureDeps();
+run(process.execPath, ['scripts/gen-proto.mjs', '--check']);
 build();
 run('npx', ['tsc', '-p', 'tsconfig.json']);
 run('npx', ['eslint', '.', '--max-warnings=0']);
