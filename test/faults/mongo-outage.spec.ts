@@ -71,11 +71,13 @@ it(`keeps acking through a ${OUTAGE_MS / 1000} s database outage and drains the 
   expect(backlog).toBe(acked.length - 200);
   expect(historyChecks).toBeGreaterThan(5);
 
-  await mongo.start();
+  // Timed from the restart (FerretDB's own start-up included) to the last entry persisted.
   const restarted = Date.now();
-  const drainMs = await waitForDrain(REDIS_URL, [roomId], 120_000);
+  await mongo.start();
+  await waitForDrain(REDIS_URL, [roomId], 120_000);
+  const drainMs = Date.now() - restarted;
   const report = {
-    outageMs: Date.now() - outageStarted - drainMs,
+    outageMs: restarted - outageStarted,
     backlog,
     drainMs,
     docsPerSec: Math.round(backlog / (drainMs / 1000)),

@@ -21,6 +21,8 @@ export async function startAppProcess(name: string, env: Record<string, string> 
   const portVar = { api: 'API_PORT', socket: 'SOCKET_PORT', file: 'FILE_HTTP_PORT', worker: 'WORKER_PORT' }[
     name
   ]!;
+  // The file app also serves gRPC: give it a free port too, so parallel tests never collide.
+  if (name === 'file' && !env.FILE_GRPC_PORT) env = { ...env, FILE_GRPC_PORT: String(await freePort()) };
   const log = createWriteStream(join(process.env.DATA_DIR!, `${name}-${port}.log`));
   const child = spawn(process.execPath, ['--enable-source-maps', entry], {
     cwd: ROOT,

@@ -1,11 +1,26 @@
 import { Module } from '@nestjs/common';
+import { AuthTokensModule } from '@chat/auth';
 import { ConfigModule } from '@chat/config';
+import { DatabaseModule } from '@chat/database';
 import { ObservabilityModule } from '@chat/observability';
+import { RedisModule } from '@chat/redis';
+import { ServeModule } from './serve/serve.module.js';
+import { UploadModule } from './upload/upload.module.js';
 
 /**
- * file: will receive uploads over gRPC (proto/file.proto) and serve them over HTTP.
- * In this build it serves only /health and /metrics; the socket app refuses file messages
- * with FILE_UPLOAD_FAILED until the upload service lands.
+ * file: stores uploads and serves them.
+ *   socket ──gRPC Upload (chunks)──▶ file ──▶ storage (temp file, checked, renamed) + MongoDB metadata
+ *   browser ──GET /files/:id (signed link or Bearer)──▶ file ──▶ bytes (Range, ETag)
  */
-@Module({ imports: [ConfigModule, ObservabilityModule.forApp('file')] })
+@Module({
+  imports: [
+    ConfigModule,
+    ObservabilityModule.forApp('file'),
+    RedisModule,
+    DatabaseModule,
+    AuthTokensModule,
+    UploadModule,
+    ServeModule,
+  ],
+})
 export class AppModule {}

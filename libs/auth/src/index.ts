@@ -1,2 +1,3 @@
 export { AuthTokensModule } from './auth-tokens.module.js';
 export { TokenService, type AuthUser } from './token.service.js';
+export { FileUrlSigner } from './file-url.signer.js';

@@ -51,6 +51,17 @@ export const envSchema = z.object({
   RETENTION_MESSAGE_DAYS: z.coerce.number().min(0).default(0),
   RETENTION_INTERVAL_SEC: positiveInt(600),
   RETENTION_BATCH_SIZE: positiveInt(1000),
+  /** Where the file app keeps uploads (local-disk storage); default DATA_DIR/files. */
+  FILE_STORAGE_DIR: z.string().min(1).optional(),
+  /** The file app's gRPC address as the socket app dials it. */
+  FILE_GRPC_URL: z.string().min(1).default('127.0.0.1:50051'),
+  /** Base of the links put in Message.file.url: the file app's HTTP address as browsers see it. */
+  FILE_PUBLIC_URL: z.string().url().default('http://127.0.0.1:3002'),
+  /** Lifetime of a signed file link; links are re-signed every time a message is read. */
+  FILE_URL_TTL_SEC: positiveInt(86_400),
+  FILE_UPLOAD_TIMEOUT_MS: positiveInt(30_000),
+  /** Files expire (and are deleted by the worker) this many days after upload; 0 keeps them. */
+  FILE_RETENTION_DAYS: z.coerce.number().min(0).default(0),
 });
 
 export type Env = z.infer<typeof envSchema>;

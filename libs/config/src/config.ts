@@ -9,6 +9,8 @@ export interface AppConfig extends Env {
   /** The JWT signing secret: JWT_SECRET, or in development one kept in DATA_DIR. */
   jwtSecret: string;
   corsOrigins: string[] | '*';
+  /** Absolute path of FILE_STORAGE_DIR (or DATA_DIR/files). */
+  fileStorageDir: string;
 }
 
 export class ConfigError extends Error {
@@ -32,7 +34,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       : env.CORS_ORIGINS.split(',')
           .map((origin) => origin.trim())
           .filter(Boolean);
-  return Object.freeze({ ...env, dataDir, corsOrigins, jwtSecret: resolveJwtSecret(env, dataDir) });
+  const fileStorageDir = resolve(env.FILE_STORAGE_DIR ?? resolve(dataDir, 'files'));
+  return Object.freeze({
+    ...env,
+    dataDir,
+    corsOrigins,
+    fileStorageDir,
+    jwtSecret: resolveJwtSecret(env, dataDir),
+  });
 }
 
 /**

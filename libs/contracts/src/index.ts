@@ -5,7 +5,7 @@ export {
   type ChatLimits,
 } from './chat-send.validation.js';
 export { AppError, ErrorCode, HTTP_STATUS_BY_CODE } from './error-code.js';
-export type { Message, MessageDraft, MessageFile, MessagePage } from './message.js';
+export type { Message, MessageDraft, MessageFile, MessagePage, StoredFileRef } from './message.js';
 export {
   SocketEvent,
   type Ack,

@@ -7,6 +7,9 @@ export interface MessageFile {
   size: number;
 }
 
+/** What a stored message keeps of its file: the link is signed anew whenever it is read. */
+export type StoredFileRef = Omit<MessageFile, 'url'>;
+
 /** The public Message object of the contract. */
 export interface Message {
   /** Redis stream entry id of the room's stream, e.g. "1732345678901-0". Unique within its room. */
@@ -21,7 +24,7 @@ export interface Message {
 }
 
 /** What is stored in a stream entry: the Message without the parts the stream id gives. */
-export type MessageDraft = Omit<Message, 'id' | 'createdAt'>;
+export type MessageDraft = Omit<Message, 'id' | 'createdAt' | 'file'> & { file?: StoredFileRef };
 
 export interface MessagePage {
   items: Message[];

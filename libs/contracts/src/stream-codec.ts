@@ -36,7 +36,7 @@ export function draftToMessage(id: string, draft: MessageDraft): Message {
     clientMsgId: draft.clientMsgId,
     createdAt: streamIdTime(id).toISOString(),
   };
-  if (draft.file) message.file = draft.file;
+  if (draft.file) message.file = { ...draft.file, url: '' };
   return message;
 }
 

@@ -10,6 +10,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { HealthRegistry } from '@chat/observability';
 import { MONGO_CONNECTION } from './database.token.js';
+import { FilesRepository } from './files.repository.js';
 import { MessagesRepository } from './messages.repository.js';
 import { MODELS } from './models.token.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
@@ -36,8 +37,16 @@ const CONNECT_ATTEMPTS = 30;
     RoomsRepository,
     RefreshTokensRepository,
     MessagesRepository,
+    FilesRepository,
   ],
-  exports: [MONGO_CONNECTION, UsersRepository, RoomsRepository, RefreshTokensRepository, MessagesRepository],
+  exports: [
+    MONGO_CONNECTION,
+    UsersRepository,
+    RoomsRepository,
+    RefreshTokensRepository,
+    MessagesRepository,
+    FilesRepository,
+  ],
 })
 export class DatabaseModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('MongoDB');

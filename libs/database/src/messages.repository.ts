@@ -24,7 +24,13 @@ export function toMessageDoc(message: Message): MessageDoc {
     clientMsgId: message.clientMsgId,
     createdAt: new Date(message.createdAt),
   };
-  if (message.file) doc.file = message.file;
+  if (message.file)
+    doc.file = {
+      id: message.file.id,
+      name: message.file.name,
+      mime: message.file.mime,
+      size: message.file.size,
+    };
   return doc;
 }
 
@@ -38,7 +44,7 @@ function toMessage(doc: MessageDoc): Message {
     clientMsgId: doc.clientMsgId,
     createdAt: doc.createdAt.toISOString(),
   };
-  if (doc.file) message.file = doc.file;
+  if (doc.file) message.file = { ...doc.file, url: '' };
   return message;
 }
 

@@ -1,5 +1,5 @@
 import { Schema, Types, type Connection, type Model } from 'mongoose';
-import type { MessageFile } from '@chat/contracts';
+import type { StoredFileRef } from '@chat/contracts';
 
 /*
  * Only features MongoDB 7 and FerretDB 1.24 both support: plain unique and compound indexes,
@@ -55,9 +55,39 @@ export interface MessageDoc {
   senderName: string;
   content: string;
   clientMsgId: string;
-  file?: MessageFile;
+  file?: StoredFileRef;
   createdAt: Date;
 }
+
+/** Metadata of a stored file; the bytes live in the file app's storage under `storageKey`. */
+export interface FileDoc {
+  _id: string;
+  roomId: string;
+  uploaderId: string;
+  name: string;
+  mime: string;
+  size: number;
+  sha256: string;
+  storageKey: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+}
+
+const fileSchema = new Schema<FileDoc>(
+  {
+    _id: { type: String, required: true },
+    roomId: { type: String, required: true },
+    uploaderId: { type: String, required: true },
+    name: { type: String, required: true },
+    mime: { type: String, required: true },
+    size: { type: Number, required: true },
+    sha256: { type: String, required: true },
+    storageKey: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, default: null, index: true },
+  },
+  { versionKey: false },
+);
 
 const userSchema = new Schema<UserDoc>(
   {
@@ -126,6 +156,7 @@ export interface Models {
   refreshTokens: Model<RefreshTokenDoc>;
   refreshTokenUses: Model<RefreshTokenUseDoc>;
   messages: Model<MessageDoc>;
+  files: Model<FileDoc>;
 }
 
 export function registerModels(connection: Connection): Models {
@@ -140,6 +171,7 @@ export function registerModels(connection: Connection): Models {
       'refresh_token_uses',
     ),
     messages: connection.model<MessageDoc>('Message', messageSchema, 'messages'),
+    files: connection.model<FileDoc>('File', fileSchema, 'files'),
   };
 }
 

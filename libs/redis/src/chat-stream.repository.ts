@@ -97,6 +97,14 @@ export class ChatStreamRepository {
     return { id: value.slice(0, newline), draft: parseDraft(value.slice(newline + 1)), duplicate: true };
   }
 
+  /** The message already stored for (sender, clientMsgId), if any: lets a retried file send skip its upload. */
+  async findDuplicate(senderId: string, clientMsgId: string): Promise<AppendResult | null> {
+    const value = await this.redis.get(RedisKeys.idempotency(senderId, clientMsgId));
+    if (value === null) return null;
+    const newline = value.indexOf('\n');
+    return { id: value.slice(0, newline), draft: parseDraft(value.slice(newline + 1)), duplicate: true };
+  }
+
   /** Newest entries of a room strictly older than `before` (or the newest of all), newest first. */
   async tail(roomId: string, count: number, before?: string): Promise<StreamEntry[]> {
     const end = before ? `(${before}` : '+';

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { FileUrlSigner } from '@chat/auth';
 import { decodeEntry, type Message, type MessagePage } from '@chat/contracts';
 import { MessagesRepository } from '@chat/database';
 import { ChatStreamRepository } from '@chat/redis';
@@ -25,6 +26,7 @@ export class MessagesService {
     private readonly rooms: RoomsService,
     private readonly stream: ChatStreamRepository,
     private readonly messages: MessagesRepository,
+    private readonly signer: FileUrlSigner,
   ) {}
 
   async history(
@@ -43,9 +45,11 @@ export class MessagesService {
         this.logger.warn(`skipping undecodable stream entry ${roomId}/${id}: ${(error as Error).message}`);
       }
     }
-    if (entries.length > limit && fromStream.length === entries.length)
-      return mergePages(fromStream, [], limit);
-    const fromDatabase = await this.messages.page(roomId, limit + 1, before);
-    return mergePages(fromStream, fromDatabase, limit);
+    const streamFillsPage = entries.length > limit && fromStream.length === entries.length;
+    const fromDatabase = streamFillsPage ? [] : await this.messages.page(roomId, limit + 1, before);
+    const page = mergePages(fromStream, fromDatabase, limit);
+    // File links are signed at read time, so a page never carries an expired one.
+    page.items.forEach((message) => this.signer.withUrl(message));
+    return page;
   }
 }

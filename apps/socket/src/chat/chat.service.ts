@@ -1,8 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AuthUser } from '@chat/auth';
+import { FileUrlSigner, type AuthUser } from '@chat/auth';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { AppError, ErrorCode, draftToMessage, parseChatSend, type Message } from '@chat/contracts';
+import {
+  AppError,
+  ErrorCode,
+  draftToMessage,
+  parseChatSend,
+  type Message,
+  type StoredFileRef,
+} from '@chat/contracts';
 import { ChatStreamRepository } from '@chat/redis';
+import { FileUploadClient } from './file-upload.client.js';
 
 export interface SendResult {
   message: Message;
@@ -10,7 +18,10 @@ export interface SendResult {
   duplicate: boolean;
 }
 
-/** Validates and stores one chat message: XADD to the room's stream is what makes it durable. */
+/**
+ * Validates and stores one chat message: a file first goes to the file service over gRPC, then
+ * the XADD to the room's stream is what makes the message durable.
+ */
 @Injectable()
 export class ChatService {
   private readonly logger = new Logger(ChatService.name);
@@ -18,6 +29,8 @@ export class ChatService {
 
   constructor(
     private readonly stream: ChatStreamRepository,
+    private readonly files: FileUploadClient,
+    private readonly signer: FileUrlSigner,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.limits = { maxContentLength: config.MAX_CONTENT_LENGTH, maxFileBytes: config.MAX_FILE_BYTES };
@@ -28,9 +41,13 @@ export class ChatService {
   }
 
   async store(user: AuthUser, payload: ReturnType<ChatService['validate']>): Promise<SendResult> {
+    let file: StoredFileRef | undefined;
     if (payload.file) {
-      // The file service (gRPC upload) is not part of this build yet: refuse rather than drop the file.
-      throw new AppError(ErrorCode.FILE_UPLOAD_FAILED, 'file uploads are not available on this server yet');
+      // A retried file message must not upload the file again.
+      const previous = await this.stream.findDuplicate(user.id, payload.clientMsgId).catch(() => null);
+      if (previous)
+        return { message: this.signer.withUrl(draftToMessage(previous.id, previous.draft)), duplicate: true };
+      file = await this.files.upload(payload.file, payload.roomId, user.id, payload.clientMsgId);
     }
     try {
       const result = await this.stream.append({
@@ -39,8 +56,12 @@ export class ChatService {
         senderName: user.username,
         content: payload.content ?? '',
         clientMsgId: payload.clientMsgId,
+        ...(file && { file }),
       });
-      return { message: draftToMessage(result.id, result.draft), duplicate: result.duplicate };
+      return {
+        message: this.signer.withUrl(draftToMessage(result.id, result.draft)),
+        duplicate: result.duplicate,
+      };
     } catch (error) {
       this.logger.warn(`XADD failed: ${(error as Error).message}`);
       throw new AppError(

@@ -7,16 +7,19 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { MessagesRepository } from '@chat/database';
+import { FilesRepository, MessagesRepository } from '@chat/database';
+import { createFileServiceClient, type FileServiceClient } from '@chat/grpc';
 import { MetricsService } from '@chat/observability';
 
 /** Pause between delete batches, so other queries get the database in between. */
 const PAUSE_BETWEEN_BATCHES_MS = 50;
 
 /**
- * Deletes messages older than RETENTION_MESSAGE_DAYS (0 = keep forever) in bounded batches.
- * Idempotent: a run that dies half-way is finished by the next. Files past their expiry join
- * this job when the file service lands.
+ * Deletes messages older than RETENTION_MESSAGE_DAYS (0 = keep forever) and files past their
+ * expiry (FILE_RETENTION_DAYS at upload), in bounded batches. Files are deleted through the file
+ * service's Delete RPC, which owns the storage: bytes first, then metadata, so a crash leaves at
+ * worst metadata that the next run deletes. Idempotent: a run that dies half-way is finished by
+ * the next. A message whose file is gone still reads fine; its link answers 404.
  */
 @Injectable()
 export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -24,9 +27,11 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly deleted;
   private running: Promise<number> | null = null;
   private stopping = false;
+  private fileService: FileServiceClient | null = null;
 
   constructor(
     private readonly messages: MessagesRepository,
+    private readonly files: FilesRepository,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
@@ -35,7 +40,6 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.RETENTION_MESSAGE_DAYS <= 0) return;
     this.scheduler.addInterval(
       'retention',
       setInterval(() => void this.run(), this.config.RETENTION_INTERVAL_SEC * 1000),
@@ -46,13 +50,50 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
     this.stopping = true;
     if (this.scheduler.doesExist('interval', 'retention')) this.scheduler.deleteInterval('retention');
     await this.running;
+    this.fileService?.close();
   }
 
-  /** Returns how many messages were deleted; concurrent calls share one run. */
+  /** Deletes up to a batch of expired files at a time; returns how many. */
+  runFiles(now = new Date()): Promise<number> {
+    return this.purgeFiles(now);
+  }
+
+  private async purgeFiles(now: Date): Promise<number> {
+    let total = 0;
+    try {
+      for (;;) {
+        const expired = await this.files.expired(now, this.config.RETENTION_BATCH_SIZE);
+        if (!expired.length) break;
+        this.fileService ??= createFileServiceClient(this.config.FILE_GRPC_URL);
+        const client = this.fileService;
+        for (const file of expired) {
+          await new Promise<void>((resolve, reject) =>
+            client.Delete({ id: file._id }, { deadline: Date.now() + 10_000 }, (error) =>
+              error ? reject(error) : resolve(),
+            ),
+          );
+          total++;
+          this.deleted.inc({ kind: 'file' });
+        }
+        if (expired.length < this.config.RETENTION_BATCH_SIZE || this.stopping) break;
+        await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_BATCHES_MS));
+      }
+    } catch (error) {
+      this.logger.warn(
+        `file retention stopped after ${total} deletions, the next run continues: ${(error as Error).message}`,
+      );
+    }
+    if (total) this.logger.log(`retention deleted ${total} expired files`);
+    return total;
+  }
+
+  /** Runs both purges; returns how many messages were deleted. Concurrent calls share one run. */
   run(now = new Date()): Promise<number> {
-    this.running ??= this.purge(now).finally(() => {
-      this.running = null;
-    });
+    this.running ??= Promise.all([this.purge(now), this.purgeFiles(now)])
+      .then(([messages]) => messages)
+      .finally(() => {
+        this.running = null;
+      });
     return this.running;
   }
 

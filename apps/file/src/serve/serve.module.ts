@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { StorageModule } from '../storage/storage.module.js';
+import { FilesController } from './files.controller.js';
+
+/** HTTP download of stored files for the members of their room. */
+@Module({ imports: [StorageModule], controllers: [FilesController] })
+export class ServeModule {}

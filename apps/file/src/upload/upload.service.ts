@@ -1,0 +1,189 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { status, type ServerReadableStream } from '@grpc/grpc-js';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
+import { ErrorCode } from '@chat/contracts';
+import { FilesRepository, type FileDoc } from '@chat/database';
+import {
+  UPLOAD_CHUNK_BYTES,
+  grpcError,
+  type StoredFile,
+  type UploadMetadata__Output,
+  type UploadRequest__Output,
+} from '@chat/grpc';
+import { MetricsService } from '@chat/observability';
+import { FILE_STORAGE, type FileStorage, type TempUpload } from '../storage/file-storage.js';
+import { DETECTION_BYTES, detectAllowedType } from './file-type.policy.js';
+
+type UploadCall = ServerReadableStream<UploadRequest__Output, StoredFile>;
+
+const invalid = (message: string) => grpcError(status.INVALID_ARGUMENT, ErrorCode.VALIDATION, message);
+
+/**
+ * Receives one upload stream: metadata first, then chunks written straight to a temporary file
+ * (pausing the stream while the disk catches up, so memory stays bounded by a few chunks), with
+ * the size limit enforced as bytes arrive and the type detected from the first bytes. Only a
+ * file that passed every check is renamed into place and recorded in MongoDB.
+ */
+@Injectable()
+export class UploadService {
+  private readonly logger = new Logger(UploadService.name);
+  private readonly uploads;
+  private readonly bytes;
+
+  constructor(
+    @Inject(FILE_STORAGE) private readonly storage: FileStorage,
+    private readonly files: FilesRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    metrics: MetricsService,
+  ) {
+    this.uploads = metrics.counter('chat_file_uploads_total', 'Uploads by result', ['result']);
+    this.bytes = metrics.counter('chat_file_upload_bytes_total', 'Bytes of stored uploads');
+  }
+
+  async upload(call: UploadCall): Promise<StoredFile> {
+    const id = randomBytes(16).toString('hex');
+    // Assigned inside the stream handler: an object keeps TypeScript's narrowing honest.
+    const state: { temp: TempUpload | null; metadata: UploadMetadata__Output | null } = {
+      temp: null,
+      metadata: null,
+    };
+    const hash = createHash('sha256');
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    let size = 0;
+    try {
+      await consume(call, async (message) => {
+        if (!state.metadata) {
+          if (message.part !== 'metadata' || !message.metadata)
+            throw invalid('the first message must carry the metadata');
+          state.metadata = validateMetadata(message.metadata);
+          state.temp = await this.storage.createTemp(id);
+          return;
+        }
+        if (message.part !== 'chunk' || !message.chunk)
+          throw invalid('after the metadata only chunks may follow');
+        const chunk = message.chunk;
+        if (chunk.length > UPLOAD_CHUNK_BYTES)
+          throw invalid(`chunks must be at most ${UPLOAD_CHUNK_BYTES} bytes`);
+        size += chunk.length;
+        if (size > this.config.MAX_FILE_BYTES) {
+          throw grpcError(
+            status.RESOURCE_EXHAUSTED,
+            ErrorCode.FILE_TOO_LARGE,
+            `file must be at most ${this.config.MAX_FILE_BYTES} bytes`,
+          );
+        }
+        if (headBytes < DETECTION_BYTES) {
+          head.push(chunk);
+          headBytes += chunk.length;
+        }
+        hash.update(chunk);
+        if (!state.temp!.stream.write(chunk)) await once(state.temp!.stream, 'drain');
+      });
+      const { metadata: meta, temp: upload } = state;
+      if (!meta || !upload) throw invalid('no metadata received');
+      upload.stream.end();
+      await finished(upload.stream);
+      if (size === 0) throw invalid('the file is empty');
+      const type = await detectAllowedType(Buffer.concat(head).subarray(0, DETECTION_BYTES));
+      if (!type)
+        throw grpcError(
+          status.INVALID_ARGUMENT,
+          ErrorCode.FILE_TYPE_REJECTED,
+          'this type of file is not accepted',
+        );
+
+      const storageKey = `${id.slice(0, 2)}/${id}.${type.ext}`;
+      await this.storage.commit(upload.key, storageKey);
+      state.temp = null;
+      const now = new Date();
+      const doc: FileDoc = {
+        _id: id,
+        roomId: meta.room_id,
+        uploaderId: meta.uploader_id,
+        name: displayName(meta.name),
+        mime: type.mime,
+        size,
+        sha256: hash.digest('hex'),
+        storageKey,
+        createdAt: now,
+        expiresAt:
+          this.config.FILE_RETENTION_DAYS > 0
+            ? new Date(now.getTime() + this.config.FILE_RETENTION_DAYS * 86_400_000)
+            : null,
+      };
+      await this.files.create(doc);
+      this.uploads.inc({ result: 'stored' });
+      this.bytes.inc(size);
+      return {
+        id,
+        name: doc.name,
+        mime: doc.mime,
+        size,
+        sha256: doc.sha256,
+        room_id: doc.roomId,
+        uploader_id: doc.uploaderId,
+        created_at_ms: now.getTime(),
+        expires_at_ms: doc.expiresAt?.getTime() ?? 0,
+      };
+    } catch (error) {
+      this.uploads.inc({ result: 'rejected' });
+      const pending = state.temp;
+      if (pending) {
+        pending.stream.destroy();
+        await this.storage
+          .discard(pending.key)
+          .catch((e: Error) => this.logger.warn(`could not discard ${pending.key}: ${e.message}`));
+      }
+      throw error;
+    }
+  }
+}
+
+function validateMetadata(meta: UploadMetadata__Output): UploadMetadata__Output {
+  if (!meta.name || meta.name.length > 255) throw invalid('metadata.name must be 1 to 255 characters');
+  if (!/^[0-9a-f]{24}$/i.test(meta.room_id)) throw invalid('metadata.room_id must be a room id');
+  if (!meta.uploader_id) throw invalid('metadata.uploader_id is required');
+  return meta;
+}
+
+/** The name to show: the last path segment, without control characters. Never used as a path. */
+export function displayName(name: string): string {
+  const base = name.split(/[/\\]/).filter(Boolean).pop() ?? '';
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return clean && clean !== '.' && clean !== '..' ? clean.slice(0, 255) : 'file';
+}
+
+/**
+ * Feeds each message to `handle` one at a time, pausing the stream while it runs (backpressure),
+ * and settles when the client has finished sending or a handler throws.
+ */
+function consume(call: UploadCall, handle: (message: UploadRequest__Output) => Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let chain = Promise.resolve();
+    let failed = false;
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      call.removeAllListeners('data');
+      reject(error);
+    };
+    call.on('data', (message: UploadRequest__Output) => {
+      call.pause();
+      chain = chain.then(async () => {
+        if (failed) return;
+        await handle(message);
+        call.resume();
+      });
+      chain.catch(fail);
+    });
+    call.on('end', () => void chain.then(() => !failed && resolve(), fail));
+    call.on('error', fail);
+    call.on('cancelled', () =>
+      fail(grpcError(status.CANCELLED, ErrorCode.FILE_UPLOAD_FAILED, 'upload cancelled by the client')),
+    );
+  });
+}

@@ -1,0 +1,74 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
+import { AppError, ErrorCode, type ChatSendFile, type StoredFileRef } from '@chat/contracts';
+import { UPLOAD_CHUNK_BYTES, createFileServiceClient, errorCodeOf, type FileServiceClient } from '@chat/grpc';
+
+const PASSED_THROUGH = new Set([
+  ErrorCode.FILE_TOO_LARGE,
+  ErrorCode.FILE_TYPE_REJECTED,
+  ErrorCode.VALIDATION,
+]);
+
+/**
+ * Streams a file to the file service over gRPC in 64 KiB chunks, with a deadline. The service's
+ * own refusals keep their code (FILE_TOO_LARGE, FILE_TYPE_REJECTED); anything else (down, slow,
+ * broken) is FILE_UPLOAD_FAILED, and the caller stores no message.
+ */
+@Injectable()
+export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(FileUploadClient.name);
+  private client: FileServiceClient;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  onModuleInit(): void {
+    this.client = createFileServiceClient(this.config.FILE_GRPC_URL);
+  }
+
+  onApplicationShutdown(): void {
+    this.client.close();
+  }
+
+  upload(
+    file: ChatSendFile,
+    roomId: string,
+    uploaderId: string,
+    correlationId: string,
+  ): Promise<StoredFileRef> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.Upload(
+        { deadline: Date.now() + this.config.FILE_UPLOAD_TIMEOUT_MS },
+        (error, stored) => {
+          if (error || !stored) {
+            const code = errorCodeOf(error);
+            if (code && PASSED_THROUGH.has(code))
+              return reject(new AppError(code, error?.details ?? 'file refused'));
+            this.logger.warn(`upload failed: ${error?.message ?? 'no response'}`);
+            return reject(
+              new AppError(
+                ErrorCode.FILE_UPLOAD_FAILED,
+                'the file could not be uploaded; nothing was stored',
+              ),
+            );
+          }
+          resolve({ id: stored.id, name: stored.name, mime: stored.mime, size: stored.size });
+        },
+      );
+      call.on('error', () => undefined); // reported through the callback
+      call.write({
+        metadata: {
+          name: file.name,
+          declared_mime: file.mime ?? '',
+          room_id: roomId,
+          uploader_id: uploaderId,
+          correlation_id: correlationId,
+        },
+      });
+      const data = Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength);
+      for (let offset = 0; offset < data.length; offset += UPLOAD_CHUNK_BYTES) {
+        call.write({ chunk: data.subarray(offset, offset + UPLOAD_CHUNK_BYTES) });
+      }
+      call.end();
+    });
+  }
+}

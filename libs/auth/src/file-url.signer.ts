@@ -1,0 +1,43 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
+import type { Message } from '@chat/contracts';
+
+/**
+ * Expiring signed links for files, so that `Message.file.url` works directly in an `<img>` tag
+ * (no Authorization header there). The signature is an HMAC of the file id and the expiry with a
+ * key derived from the JWT secret. Links are signed whenever a message is read, so history never
+ * serves a stale one.
+ */
+@Injectable()
+export class FileUrlSigner {
+  private readonly key: Buffer;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.key = createHmac('sha256', config.jwtSecret).update('file-links').digest();
+  }
+
+  private signature(fileId: string, expires: number): string {
+    return createHmac('sha256', this.key).update(`${fileId}.${expires}`).digest('base64url');
+  }
+
+  url(fileId: string, now = Date.now()): string {
+    const expires = Math.floor(now / 1000) + this.config.FILE_URL_TTL_SEC;
+    const base = this.config.FILE_PUBLIC_URL.replace(/\/$/, '');
+    return `${base}/files/${encodeURIComponent(fileId)}?expires=${expires}&sig=${this.signature(fileId, expires)}`;
+  }
+
+  verify(fileId: string, expires: unknown, sig: unknown, now = Date.now()): boolean {
+    if (typeof expires !== 'string' || typeof sig !== 'string' || !/^\d{1,12}$/.test(expires)) return false;
+    if (Number(expires) * 1000 < now) return false;
+    const expected = Buffer.from(this.signature(fileId, Number(expires)));
+    const actual = Buffer.from(sig);
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
+
+  /** Fills in `file.url` of a message that has a file. */
+  withUrl(message: Message): Message {
+    if (message.file) message.file = { ...message.file, url: this.url(message.file.id) };
+    return message;
+  }
+}
