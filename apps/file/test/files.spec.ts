@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { MongoClient } from 'mongodb';
+import sharp from 'sharp';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,6 +96,7 @@ describe('upload through socket → gRPC → disk, download over HTTP', () => {
       name: 'cat.png',
       mime: 'image/png',
       size: 10 * MiB,
+      thumbnailUrl: expect.stringContaining('/thumbnail?'),
     });
     await toBob.waitFor(1);
     expect(toBob.received[0].file?.id).toBe(ack.message.file!.id);
@@ -144,6 +146,34 @@ describe('upload through socket → gRPC → disk, download over HTTP', () => {
     expect(new Set(ids).size).toBe(20);
     const bodies = await Promise.all(acks.map((a) => download(a.ok ? a.message.file!.url : '')));
     bodies.forEach(({ body }, i) => expect(sha256(body)).toBe(sha256(payloads[i])));
+  });
+});
+
+describe('thumbnails', () => {
+  it('adds a WebP preview of an image, and survives a corrupt one', async () => {
+    const image = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#3366cc' } })
+      .png()
+      .toBuffer();
+    const ack = await send({ name: 'photo.png', data: image });
+    if (!ack.ok) throw new Error(JSON.stringify(ack));
+    expect(ack.message.file!.thumbnailUrl).toMatch(/\/files\/[0-9a-f]{32}\/thumbnail\?expires=\d+&sig=/);
+    const thumb = await download(ack.message.file!.thumbnailUrl!);
+    expect(thumb.res.status).toBe(200);
+    expect(thumb.res.headers.get('content-type')).toBe('image/webp');
+    expect(await sharp(thumb.body).metadata()).toMatchObject({ format: 'webp', width: 320, height: 240 });
+    const history = await fullHistory(api, bob, roomId);
+    expect(history.find((m: Message) => m.id === ack.message.id)?.file?.thumbnailUrl).toContain(
+      '/thumbnail?',
+    );
+
+    // Still a PNG by its magic bytes, but the pixel data is garbage.
+    const corrupt = Buffer.from(image);
+    corrupt.fill(0x41, 60, corrupt.length - 20);
+    const broken = await send({ name: 'broken.png', data: corrupt });
+    expect(broken).toMatchObject({ ok: true, message: { file: { mime: 'image/png' } } });
+    if (broken.ok) expect(broken.message.file!.thumbnailUrl).toBeUndefined();
+    expect((await http(baseUrl(fileApp!), 'GET', '/health')).status).toBe(200);
+    expect((await send({ name: 'after.png', data: image })).ok).toBe(true);
   });
 });
 
@@ -199,7 +229,9 @@ describe('refusals', () => {
     expect(ack.message.file!.name).toBe('passwd');
     const key = `${ack.message.file!.id.slice(0, 2)}/${ack.message.file!.id}.txt`;
     expect(files(storageDir)).toContain(key);
-    expect(files(storageDir).every((f) => /^[0-9a-f]{2}\/[0-9a-f]{32}\.[a-z0-9]+$/.test(f))).toBe(true);
+    expect(files(storageDir).every((f) => /^[0-9a-f]{2}\/[0-9a-f]{32}(\.thumb)?\.[a-z0-9]+$/.test(f))).toBe(
+      true,
+    );
   });
 });
 

@@ -35,9 +35,16 @@ export class FileUrlSigner {
     return expected.length === actual.length && timingSafeEqual(expected, actual);
   }
 
-  /** Fills in `file.url` of a message that has a file. */
+  /** Fills in `file.url` (and `file.thumbnailUrl` when there is one) of a message with a file. */
   withUrl(message: Message): Message {
-    if (message.file) message.file = { ...message.file, url: this.url(message.file.id) };
+    if (!message.file) return message;
+    const url = this.url(message.file.id);
+    message.file = { ...message.file, url };
+    if (message.file.thumbnailUrl !== undefined) {
+      const link = new URL(url);
+      link.pathname += '/thumbnail';
+      message.file.thumbnailUrl = link.toString();
+    }
     return message;
   }
 }

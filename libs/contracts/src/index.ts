@@ -23,6 +23,7 @@ export {
   draftToMessage,
   encodeDraft,
   parseDraft,
+  publicFile,
 } from './stream-codec.js';
 export {
   compareStreamIds,

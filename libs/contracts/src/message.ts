@@ -5,10 +5,12 @@ export interface MessageFile {
   name: string;
   mime: string;
   size: number;
+  /** A small WebP preview (images only), signed like `url`. */
+  thumbnailUrl?: string;
 }
 
 /** What a stored message keeps of its file: the link is signed anew whenever it is read. */
-export type StoredFileRef = Omit<MessageFile, 'url'>;
+export type StoredFileRef = Omit<MessageFile, 'url' | 'thumbnailUrl'> & { thumbnail?: boolean };
 
 /** The public Message object of the contract. */
 export interface Message {

@@ -1,4 +1,4 @@
-import type { Message, MessageDraft } from './message.js';
+import type { Message, MessageDraft, MessageFile, StoredFileRef } from './message.js';
 import { isStreamId, streamIdTime } from './stream-id.js';
 
 /** The single field a chat stream entry carries: the MessageDraft as JSON. */
@@ -36,8 +36,15 @@ export function draftToMessage(id: string, draft: MessageDraft): Message {
     clientMsgId: draft.clientMsgId,
     createdAt: streamIdTime(id).toISOString(),
   };
-  if (draft.file) message.file = { ...draft.file, url: '' };
+  if (draft.file) message.file = publicFile(draft.file);
   return message;
+}
+
+/** The public shape of a stored file reference; links are filled in by the reader. */
+export function publicFile(file: StoredFileRef): MessageFile {
+  const result: MessageFile = { id: file.id, url: '', name: file.name, mime: file.mime, size: file.size };
+  if (file.thumbnail) result.thumbnailUrl = '';
+  return result;
 }
 
 export function parseDraft(raw: string, id = '?'): MessageDraft {

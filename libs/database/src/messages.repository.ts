@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Collection } from 'mongodb';
-import { sortableStreamId, type Message } from '@chat/contracts';
+import { publicFile, sortableStreamId, type Message } from '@chat/contracts';
 import { MODELS } from './models.token.js';
 import type { MessageDoc, Models } from './schemas.js';
 
@@ -24,13 +24,10 @@ export function toMessageDoc(message: Message): MessageDoc {
     clientMsgId: message.clientMsgId,
     createdAt: new Date(message.createdAt),
   };
-  if (message.file)
-    doc.file = {
-      id: message.file.id,
-      name: message.file.name,
-      mime: message.file.mime,
-      size: message.file.size,
-    };
+  if (message.file) {
+    const { id, name, mime, size, thumbnailUrl } = message.file;
+    doc.file = { id, name, mime, size, ...(thumbnailUrl !== undefined && { thumbnail: true }) };
+  }
   return doc;
 }
 
@@ -44,7 +41,7 @@ function toMessage(doc: MessageDoc): Message {
     clientMsgId: doc.clientMsgId,
     createdAt: doc.createdAt.toISOString(),
   };
-  if (doc.file) message.file = { ...doc.file, url: '' };
+  if (doc.file) message.file = publicFile(doc.file);
   return message;
 }
 

@@ -69,6 +69,8 @@ export interface FileDoc {
   size: number;
   sha256: string;
   storageKey: string;
+  /** Storage key of the WebP preview, for images that could be decoded. */
+  thumbnailKey: string | null;
   createdAt: Date;
   expiresAt: Date | null;
 }
@@ -83,6 +85,7 @@ const fileSchema = new Schema<FileDoc>(
     size: { type: Number, required: true },
     sha256: { type: String, required: true },
     storageKey: { type: String, required: true },
+    thumbnailKey: { type: String, default: null },
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, default: null, index: true },
   },

@@ -28,12 +28,35 @@ export class FilesController {
   ) {}
 
   @Get(':fileId')
-  async download(
+  download(
     @Param('fileId') fileId: string,
     @Query('expires') expires: unknown,
     @Query('sig') sig: unknown,
     @Req() req: Request,
     @Res() res: Response,
+  ): Promise<void> {
+    return this.serve(fileId, expires, sig, req, res, false);
+  }
+
+  /** The WebP preview of an image, with the same access rules and the same signed link. */
+  @Get(':fileId/thumbnail')
+  thumbnail(
+    @Param('fileId') fileId: string,
+    @Query('expires') expires: unknown,
+    @Query('sig') sig: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    return this.serve(fileId, expires, sig, req, res, true);
+  }
+
+  private async serve(
+    fileId: string,
+    expires: unknown,
+    sig: unknown,
+    req: Request,
+    res: Response,
+    thumbnail: boolean,
   ): Promise<void> {
     const signed = sig !== undefined;
     let userId: string | null = null;
@@ -51,6 +74,7 @@ export class FilesController {
     if (!FILE_ID.test(fileId)) throw notFound;
     const file = await this.files.findById(fileId);
     if (!file || (file.expiresAt && file.expiresAt.getTime() <= Date.now())) throw notFound;
+    if (thumbnail && !file.thumbnailKey) throw notFound;
     if (
       userId &&
       !(await this.membership.isMember(file.roomId, userId, () => this.rooms.isMember(file.roomId, userId!)))
@@ -58,14 +82,25 @@ export class FilesController {
       throw notFound;
     }
 
-    const etag = `"${file.sha256}"`;
+    // The preview is served as a small immutable WebP; the file itself with its detected type.
+    const served = thumbnail
+      ? {
+          key: file.thumbnailKey!,
+          mime: 'image/webp',
+          etag: `"${file.sha256}-thumb"`,
+          size: -1,
+          name: `${file.name}.webp`,
+        }
+      : { key: file.storageKey, mime: file.mime, etag: `"${file.sha256}"`, size: file.size, name: file.name };
+    if (served.size < 0) served.size = await this.storage.size(served.key);
+    const etag = served.etag;
     res.setHeader('ETag', etag);
     res.setHeader('Accept-Ranges', 'bytes');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
     res.setHeader('Cache-Control', 'private, max-age=86400, immutable');
-    res.setHeader('Content-Type', file.mime === 'text/plain' ? 'text/plain; charset=utf-8' : file.mime);
-    res.setHeader('Content-Disposition', contentDisposition(file.name, file.mime));
+    res.setHeader('Content-Type', served.mime === 'text/plain' ? 'text/plain; charset=utf-8' : served.mime);
+    res.setHeader('Content-Disposition', contentDisposition(served.name, served.mime));
     if (req.headers['if-none-match'] === etag) {
       res.status(304).end();
       return;
@@ -74,9 +109,9 @@ export class FilesController {
     let range: { start: number; end: number } | undefined;
     const header = req.headers.range;
     if (header) {
-      const parsed = req.range(file.size);
+      const parsed = req.range(served.size);
       if (parsed === -1) {
-        res.status(416).setHeader('Content-Range', `bytes */${file.size}`).end();
+        res.status(416).setHeader('Content-Range', `bytes */${served.size}`).end();
         return;
       }
       // Malformed (-2) or multiple ranges: serve the whole file, as RFC 9110 allows.
@@ -84,13 +119,13 @@ export class FilesController {
         range = parsed[0];
     }
     res.status(range ? 206 : 200);
-    res.setHeader('Content-Length', range ? range.end - range.start + 1 : file.size);
-    if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${file.size}`);
+    res.setHeader('Content-Length', range ? range.end - range.start + 1 : served.size);
+    if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${served.size}`);
     if (req.method === 'HEAD') {
       res.end();
       return;
     }
-    const stream = this.storage.read(file.storageKey, range);
+    const stream = this.storage.read(served.key, range);
     stream.on('error', () => res.destroy());
     stream.pipe(res);
   }

@@ -18,6 +18,9 @@ export interface FileStorage {
   createTemp(id: string): Promise<TempUpload>;
   commit(tempKey: string, key: string): Promise<void>;
   discard(tempKey: string): Promise<void>;
+  size(key: string): Promise<number>;
+  /** Stores a small object (a thumbnail) under its final key, atomically. */
+  put(key: string, data: Buffer): Promise<void>;
   read(key: string, range?: { start: number; end: number }): Readable;
   remove(key: string): Promise<void>;
 }

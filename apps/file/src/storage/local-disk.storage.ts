@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import type { FileStorage, TempUpload } from './file-storage.js';
 
-const KEY = /^[a-z0-9]{2}\/[a-z0-9]{32}\.[a-z0-9]{1,8}$/;
+const KEY = /^[a-z0-9]{2}\/[a-z0-9]{32}(\.thumb)?\.[a-z0-9]{1,8}$/;
 
 /**
  * Files on a local (or shared) disk under FILE_STORAGE_DIR. Keys are server-generated
@@ -45,6 +45,18 @@ export class LocalDiskStorage implements FileStorage {
 
   async discard(tempKey: string): Promise<void> {
     await rm(this.path(tempKey), { force: true });
+  }
+
+  async size(key: string): Promise<number> {
+    return (await stat(this.path(key))).size;
+  }
+
+  async put(key: string, data: Buffer): Promise<void> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = `${target}.${process.pid}.tmp`;
+    await writeFile(temp, data, { mode: 0o600 });
+    await rename(temp, target);
   }
 
   read(key: string, range?: { start: number; end: number }): Readable {

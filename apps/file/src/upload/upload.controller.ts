@@ -47,6 +47,7 @@ export class UploadController {
     const file = await this.files.findById(ref.id);
     if (!file) return { deleted: false };
     await this.storage.remove(file.storageKey);
+    if (file.thumbnailKey) await this.storage.remove(file.thumbnailKey);
     return { deleted: await this.files.delete(file._id) };
   }
 
@@ -64,6 +65,7 @@ export class UploadController {
       uploader_id: file.uploaderId,
       created_at_ms: file.createdAt.getTime(),
       expires_at_ms: file.expiresAt?.getTime() ?? 0,
+      has_thumbnail: file.thumbnailKey !== null,
     };
   }
 }

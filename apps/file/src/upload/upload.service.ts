@@ -16,6 +16,7 @@ import {
 import { MetricsService } from '@chat/observability';
 import { FILE_STORAGE, type FileStorage, type TempUpload } from '../storage/file-storage.js';
 import { DETECTION_BYTES, detectAllowedType } from './file-type.policy.js';
+import { ThumbnailService } from './thumbnail.service.js';
 
 type UploadCall = ServerReadableStream<UploadRequest__Output, StoredFile>;
 
@@ -36,6 +37,7 @@ export class UploadService {
   constructor(
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
     private readonly files: FilesRepository,
+    private readonly thumbnails: ThumbnailService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
@@ -99,6 +101,7 @@ export class UploadService {
       const storageKey = `${id.slice(0, 2)}/${id}.${type.ext}`;
       await this.storage.commit(upload.key, storageKey);
       state.temp = null;
+      const thumbnailKey = await this.thumbnails.create(id, type.mime, storageKey);
       const now = new Date();
       const doc: FileDoc = {
         _id: id,
@@ -109,6 +112,7 @@ export class UploadService {
         size,
         sha256: hash.digest('hex'),
         storageKey,
+        thumbnailKey,
         createdAt: now,
         expiresAt:
           this.config.FILE_RETENTION_DAYS > 0
@@ -128,6 +132,7 @@ export class UploadService {
         uploader_id: doc.uploaderId,
         created_at_ms: now.getTime(),
         expires_at_ms: doc.expiresAt?.getTime() ?? 0,
+        has_thumbnail: thumbnailKey !== null,
       };
     } catch (error) {
       this.uploads.inc({ result: 'rejected' });

@@ -51,7 +51,13 @@ export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
               ),
             );
           }
-          resolve({ id: stored.id, name: stored.name, mime: stored.mime, size: stored.size });
+          resolve({
+            id: stored.id,
+            name: stored.name,
+            mime: stored.mime,
+            size: stored.size,
+            ...(stored.has_thumbnail && { thumbnail: true }),
+          });
         },
       );
       call.on('error', () => undefined); // reported through the callback

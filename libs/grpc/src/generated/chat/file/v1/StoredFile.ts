@@ -19,6 +19,10 @@ export interface StoredFile {
   'uploader_id'?: (string);
   'created_at_ms'?: (number | string | Long);
   'expires_at_ms'?: (number | string | Long);
+  /**
+   * a small WebP preview exists (images only)
+   */
+  'has_thumbnail'?: (boolean);
 }
 
 export interface StoredFile__Output {
@@ -37,4 +41,8 @@ export interface StoredFile__Output {
   'uploader_id': (string);
   'created_at_ms': (number);
   'expires_at_ms': (number);
+  /**
+   * a small WebP preview exists (images only)
+   */
+  'has_thumbnail': (boolean);
 }
