@@ -3,6 +3,12 @@ import sharp from 'sharp';
 import { MetricsService } from '@chat/observability';
 import { FILE_STORAGE, type FileStorage } from '../storage/file-storage.js';
 
+/**
+ * sharp reads a streamed input fully into memory before decoding, so concurrent previews are
+ * capped: memory then stays at about this many file sizes, however many uploads arrive at once.
+ */
+const MAX_CONCURRENT = 2;
+
 /** Types sharp's prebuilt libvips decodes. */
 const THUMBNAILABLE = new Set([
   'image/jpeg',
@@ -27,6 +33,8 @@ sharp.cache(false);
 export class ThumbnailService {
   private readonly logger = new Logger(ThumbnailService.name);
   private readonly failures;
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
@@ -42,6 +50,8 @@ export class ThumbnailService {
   async create(id: string, mime: string, storageKey: string): Promise<string | null> {
     if (!THUMBNAILABLE.has(mime)) return null;
     const key = `${id.slice(0, 2)}/${id}.thumb.webp`;
+    if (this.active >= MAX_CONCURRENT) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
     try {
       const transformer = sharp({ failOn: 'error', limitInputPixels: 40_000_000 })
         .rotate()
@@ -54,6 +64,9 @@ export class ThumbnailService {
       this.failures.inc();
       this.logger.warn(`no thumbnail for ${id} (${mime}): ${(error as Error).message}`);
       return null;
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
     }
   }
 }

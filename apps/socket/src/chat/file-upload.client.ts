@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { once } from 'node:events';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { AppError, ErrorCode, type ChatSendFile, type StoredFileRef } from '@chat/contracts';
 import { UPLOAD_CHUNK_BYTES, createFileServiceClient, errorCodeOf, type FileServiceClient } from '@chat/grpc';
@@ -71,10 +72,19 @@ export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
         },
       });
       const data = Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength);
-      for (let offset = 0; offset < data.length; offset += UPLOAD_CHUNK_BYTES) {
-        call.write({ chunk: data.subarray(offset, offset + UPLOAD_CHUNK_BYTES) });
-      }
-      call.end();
+      // Respect the stream's backpressure: gRPC's send queue never holds more than a few chunks.
+      void (async () => {
+        for (let offset = 0; offset < data.length; offset += UPLOAD_CHUNK_BYTES) {
+          if (!call.write({ chunk: data.subarray(offset, offset + UPLOAD_CHUNK_BYTES) })) {
+            const drained = await Promise.race([
+              once(call, 'drain').then(() => true),
+              once(call, 'close').then(() => false),
+            ]);
+            if (!drained) return;
+          }
+        }
+        call.end();
+      })().catch(() => call.cancel());
     });
   }
 }
