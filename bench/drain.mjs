@@ -4,13 +4,11 @@
 // Sweeps WORKER_BATCH_SIZE:WORKER_INTERVAL_MS pairs (BENCH_DRAIN_CONFIGS), then 1 vs 3 workers.
 // Targets 127.0.0.1 only; bounded by N and a 10-minute cap per run. Uses Redis database 14 and
 // MongoDB database chat_bench, emptied before and after.
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ensureInfra } from '../scripts/infra.mjs';
-import { ROOT_DIR, appEntry } from '../scripts/paths.mjs';
+import { ROOT_DIR } from '../scripts/paths.mjs';
+import { benchEnvironment, freePort, startApp, stopChild } from './support.mjs';
 
 const N = Number(process.env.BENCH_DRAIN_N || 200_000);
 const ROOMS = Number(process.env.BENCH_DRAIN_ROOMS || 200);
@@ -22,16 +20,8 @@ const CONFIGS = (process.env.BENCH_DRAIN_CONFIGS || '250:100,1000:100,2500:100,1
   });
 const RUN_CAP_MS = 10 * 60_000;
 
-const { Redis } = await import('ioredis');
-const { MongoClient } = await import('mongodb');
-const infra = await ensureInfra({ log: (l) => console.log(`[infra] ${l}`) });
-const redisUrl = new URL(infra.redisUrl);
-redisUrl.pathname = '/14';
-const mongoUrl = new URL(infra.mongoUrl);
-mongoUrl.pathname = '/chat_bench';
-const redis = new Redis(redisUrl.toString());
-const mongo = await MongoClient.connect(mongoUrl.toString());
-const db = mongo.db();
+const bench = await benchEnvironment();
+const { redis, db, reset } = bench;
 
 const roomId = (r) => `bench${String(r).padStart(19, '0')}`;
 const draft = (room, i) =>
@@ -42,11 +32,6 @@ const draft = (room, i) =>
     content: `message ${i} `.padEnd(100, '.'),
     clientMsgId: `c${i}`,
   });
-
-async function reset() {
-  await redis.flushdb();
-  await db.dropDatabase();
-}
 
 async function preload() {
   const started = performance.now();
@@ -88,32 +73,15 @@ async function rawInsert(batch) {
   return Math.round(N / seconds);
 }
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
 async function startWorker(env) {
   const port = await freePort();
-  const child = spawn(process.execPath, [appEntry('worker')], {
-    cwd: ROOT_DIR,
-    env: {
-      ...process.env,
-      REDIS_URL: redisUrl.toString(),
-      MONGO_URL: mongoUrl.toString(),
-      LOG_LEVEL: 'warn',
-      WORKER_PORT: String(port),
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const { child } = await startApp(
+    'worker',
+    { REDIS_URL: bench.redisUrl, MONGO_URL: bench.mongoUrl, WORKER_PORT: String(port), ...env },
+    port,
+  );
   return child;
 }
-const stop = (child) =>
-  new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM'))));
 
 /** Times the drain from the first persisted document to the last, so boot time is not counted. */
 async function drain(config, workers = 1) {
@@ -150,7 +118,7 @@ async function drain(config, workers = 1) {
   const seconds = (performance.now() - first) / 1000;
   const drainedInWindow = leftAtFirst;
   const dirtyLeft = await redis.scard('chat:dirty-rooms');
-  await Promise.all(children.map(stop));
+  await Promise.all(children.map(stopChild));
   const exact = (await messages.countDocuments({})) === N;
   const result = {
     config,
@@ -167,7 +135,7 @@ async function drain(config, workers = 1) {
   return result;
 }
 
-const results = { when: new Date().toISOString(), database: infra.mongoUrl, N, ROOMS, raw: {}, runs: [] };
+const results = { when: new Date().toISOString(), database: bench.database, N, ROOMS, raw: {}, runs: [] };
 try {
   for (const batch of [...new Set(CONFIGS.map((c) => c.batch))]) {
     await reset();
@@ -191,8 +159,5 @@ try {
   mkdirSync(join(ROOT_DIR, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT_DIR, 'bench', 'results', 'drain.json'), JSON.stringify(results, null, 2));
 } finally {
-  await reset();
-  await redis.quit();
-  await mongo.close();
-  await infra.stop();
+  await bench.close();
 }

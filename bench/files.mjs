@@ -3,15 +3,13 @@
 // apps, reset after a warm-up.   npm run bench:files
 // Targets 127.0.0.1 only; bounded by the upload counts. Uses Redis database 14 and MongoDB
 // database chat_bench, emptied before and after.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { ensureInfra } from '../scripts/infra.mjs';
-import { ROOT_DIR, appEntry } from '../scripts/paths.mjs';
+import { ROOT_DIR } from '../scripts/paths.mjs';
+import { benchEnvironment, benchUser, freePort, post, startApp, stopChild } from './support.mjs';
 
 const MiB = 1024 * 1024;
 const PNG_1X1 = Buffer.from(
@@ -20,27 +18,10 @@ const PNG_1X1 = Buffer.from(
 );
 const payload = (size) => Buffer.concat([PNG_1X1, randomBytes(size - PNG_1X1.length)]);
 
-const { Redis } = await import('ioredis');
-const { MongoClient } = await import('mongodb');
 const { io } = await import('socket.io-client');
-const infra = await ensureInfra({ log: (l) => console.log(`[infra] ${l}`) });
-const redisUrl = new URL(infra.redisUrl);
-redisUrl.pathname = '/14';
-const mongoUrl = new URL(infra.mongoUrl);
-mongoUrl.pathname = '/chat_bench';
-const redis = new Redis(redisUrl.toString());
-const mongo = await MongoClient.connect(mongoUrl.toString());
-await redis.flushdb();
-await mongo.db().dropDatabase();
+const bench = await benchEnvironment();
 const storage = mkdtempSync(join(tmpdir(), 'bench-files-'));
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 const ports = {
   api: await freePort(),
   socket: await freePort(),
@@ -48,10 +29,8 @@ const ports = {
   grpc: await freePort(),
 };
 const env = {
-  ...process.env,
-  REDIS_URL: redisUrl.toString(),
-  MONGO_URL: mongoUrl.toString(),
-  LOG_LEVEL: 'warn',
+  REDIS_URL: bench.redisUrl,
+  MONGO_URL: bench.mongoUrl,
   API_PORT: String(ports.api),
   SOCKET_PORT: String(ports.socket),
   FILE_HTTP_PORT: String(ports.file),
@@ -62,24 +41,9 @@ const env = {
 };
 const children = {};
 async function start(name) {
-  const child = spawn(process.execPath, [appEntry(name)], {
-    cwd: ROOT_DIR,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const { url, child } = await startApp(name, env, ports[name]);
   children[name] = child;
-  const url = `http://127.0.0.1:${ports[name]}`;
-  for (let i = 0; i < 300; i++) {
-    if (
-      await fetch(`${url}/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return url;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} did not start`);
+  return url;
 }
 const peakRss = (name) =>
   Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${children[name].pid}/status`, 'utf8'))[1]) / 1024;
@@ -95,13 +59,11 @@ async function uploads(sockets, roomId, count, size, concurrency) {
       const socket = sockets[lane % sockets.length];
       while (next < count) {
         const i = next++;
-        const ack = await socket
-          .timeout(120_000)
-          .emitWithAck('chat:send', {
-            roomId,
-            clientMsgId: `f${size}-${i}`,
-            file: { name: `f${i}.png`, data },
-          });
+        const ack = await socket.timeout(120_000).emitWithAck('chat:send', {
+          roomId,
+          clientMsgId: `f${size}-${i}`,
+          file: { name: `f${i}.png`, data },
+        });
         if (!ack.ok) failed++;
       }
     }),
@@ -122,16 +84,8 @@ try {
   const api = await start('api');
   await start('file');
   const socketUrl = await start('socket');
-  const post = (path, body, token) =>
-    fetch(api + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-      body: JSON.stringify(body),
-    }).then((r) => r.json());
-  const username = `files${Date.now()}`;
-  await post('/auth/register', { username, password: 'bench-password' });
-  const { accessToken } = await post('/auth/login', { username, password: 'bench-password' });
-  const room = await post('/rooms', { name: 'files' }, accessToken);
+  const accessToken = await benchUser(api, 'files');
+  const room = await post(api, '/rooms', { name: 'files' }, accessToken);
   const sockets = await Promise.all(
     Array.from(
       { length: 20 },
@@ -170,15 +124,7 @@ try {
   mkdirSync(join(ROOT_DIR, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT_DIR, 'bench', 'results', 'files.json'), JSON.stringify(results, null, 2));
 } finally {
-  await Promise.all(
-    Object.values(children).map(
-      (c) => new Promise((r) => (c.exitCode !== null ? r() : (c.once('exit', r), c.kill('SIGTERM')))),
-    ),
-  );
+  await Promise.all(Object.values(children).map(stopChild));
   rmSync(storage, { recursive: true, force: true });
-  await redis.flushdb();
-  await mongo.db().dropDatabase();
-  await redis.quit();
-  await mongo.close();
-  await infra.stop();
+  await bench.close();
 }

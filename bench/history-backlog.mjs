@@ -2,13 +2,11 @@
 //   npm run bench:history            (builds first; starts Redis/MongoDB if needed)
 // Targets 127.0.0.1 only; bounded: REQUESTS per phase at CONCURRENCY, then it stops.
 // Uses its own Redis database (14) and MongoDB database (chat_bench), emptied before and after.
-import { spawn } from 'node:child_process';
-import { writeFileSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ensureInfra } from '../scripts/infra.mjs';
-import { ROOT_DIR, appEntry } from '../scripts/paths.mjs';
+import { ROOT_DIR } from '../scripts/paths.mjs';
+import { benchEnvironment, benchUser, freePort, post, startApp, stopChild } from './support.mjs';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS || 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY || 10);
@@ -16,63 +14,22 @@ const BACKLOG = Number(process.env.BENCH_BACKLOG || 100_000);
 const BACKLOG_ROOMS = 1000;
 const PAGE = 50;
 
-const { Redis } = await import('ioredis');
-const { MongoClient } = await import('mongodb');
+const bench = await benchEnvironment();
+const { redis, db } = bench;
 
-const infra = await ensureInfra({ log: (l) => console.log(`[infra] ${l}`) });
-const redisUrl = new URL(infra.redisUrl);
-redisUrl.pathname = '/14';
-const mongoUrl = new URL(infra.mongoUrl);
-mongoUrl.pathname = '/chat_bench';
-const redis = new Redis(redisUrl.toString());
-const mongo = await MongoClient.connect(mongoUrl.toString());
-await redis.flushdb();
-await mongo.db().dropDatabase();
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-async function startApp(name, portVar) {
+async function start(name, portVar) {
   const port = await freePort();
-  const child = spawn(process.execPath, [appEntry(name)], {
-    cwd: ROOT_DIR,
-    env: {
-      ...process.env,
-      REDIS_URL: redisUrl.toString(),
-      MONGO_URL: mongoUrl.toString(),
-      LOG_LEVEL: 'warn',
+  return startApp(
+    name,
+    {
+      REDIS_URL: bench.redisUrl,
+      MONGO_URL: bench.mongoUrl,
       [portVar]: String(port),
       WORKER_INTERVAL_MS: '20',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (
-      await fetch(`${url}/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return { url, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} did not start`);
+    port,
+  );
 }
-const stop = (child) =>
-  new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM'))));
-
-const post = (url, path, body, token) =>
-  fetch(url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-    body: JSON.stringify(body),
-  }).then((r) => r.json());
 
 function draft(roomId, i) {
   return JSON.stringify({
@@ -93,7 +50,7 @@ async function fill(roomId, n, offset = 0) {
 
 /** The database's own ceiling: the raw driver's find of the same page, same concurrency. */
 async function measureRawPage(roomId, label) {
-  const collection = mongo.db().collection('messages');
+  const collection = db.collection('messages');
   return timeLoop(label, async () => {
     const docs = await collection
       .find({ _id: { $gt: `${roomId}:`, $lt: `${roomId};` } })
@@ -148,17 +105,15 @@ async function timeLoop(label, once) {
 
 let api;
 try {
-  api = await startApp('api', 'API_PORT');
-  const username = `bench${Date.now()}`;
-  await post(api.url, '/auth/register', { username, password: 'bench-password' });
-  const { accessToken } = await post(api.url, '/auth/login', { username, password: 'bench-password' });
+  api = await start('api', 'API_PORT');
+  const accessToken = await benchUser(api.url, 'bench');
   const room = await post(api.url, '/rooms', { name: 'bench' }, accessToken);
 
   // The measured room: 300 messages persisted by the worker.
   await fill(room.id, 300);
-  const worker = await startApp('worker', 'WORKER_PORT');
+  const worker = await start('worker', 'WORKER_PORT');
   while ((await redis.xlen(`chat:{${room.id}}:stream`)) > 0) await new Promise((r) => setTimeout(r, 50));
-  await stop(worker.child);
+  await stopChild(worker.child);
   // A short unpersisted tail (fewer than a page), so every page merges the stream with MongoDB.
   await fill(room.id, 30, 300);
 
@@ -174,7 +129,7 @@ try {
 
   const report = {
     when: new Date().toISOString(),
-    database: infra.mongoUrl,
+    database: bench.database,
     settings: { REQUESTS, CONCURRENCY, PAGE, BACKLOG, BACKLOG_ROOMS },
     raw,
     empty,
@@ -190,10 +145,6 @@ try {
   mkdirSync(join(ROOT_DIR, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT_DIR, 'bench', 'results', 'history-backlog.json'), JSON.stringify(report, null, 2));
 } finally {
-  if (api) await stop(api.child);
-  await redis.flushdb();
-  await mongo.db().dropDatabase();
-  await redis.quit();
-  await mongo.close();
-  await infra.stop();
+  if (api) await stopChild(api.child);
+  await bench.close();
 }

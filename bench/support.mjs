@@ -1,0 +1,92 @@
+// Shared by the benchmarks: a private Redis database (14) and MongoDB database (chat_bench) on
+// the infrastructure `npm start` would use, emptied before and after, and app processes from dist/.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { ensureInfra } from '../scripts/infra.mjs';
+import { ROOT_DIR, appEntry } from '../scripts/paths.mjs';
+
+export async function benchEnvironment() {
+  const { Redis } = await import('ioredis');
+  const { MongoClient } = await import('mongodb');
+  const infra = await ensureInfra({ log: (line) => console.log(`[infra] ${line}`) });
+  const redisUrl = new URL(infra.redisUrl);
+  redisUrl.pathname = '/14';
+  const mongoUrl = new URL(infra.mongoUrl);
+  mongoUrl.pathname = '/chat_bench';
+  const redis = new Redis(redisUrl.toString());
+  const mongo = await MongoClient.connect(mongoUrl.toString());
+  const reset = async () => {
+    await redis.flushdb();
+    await mongo.db().dropDatabase();
+  };
+  await reset();
+  return {
+    database: infra.mongoUrl,
+    redisUrl: redisUrl.toString(),
+    mongoUrl: mongoUrl.toString(),
+    redis,
+    db: mongo.db(),
+    reset,
+    async close() {
+      await reset();
+      await redis.quit();
+      await mongo.close();
+      await infra.stop();
+    },
+  };
+}
+
+export function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a built app with `env` on top of the bench databases; resolves once /health answers. */
+export async function startApp(name, env, port) {
+  const child = spawn(process.execPath, [appEntry(name)], {
+    cwd: ROOT_DIR,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    if (
+      await fetch(`${url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not start`);
+}
+
+export function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+export async function post(base, path, body, token) {
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify(body),
+  });
+  return res.json();
+}
+
+/** Registers a user and returns an access token. */
+export async function benchUser(api, prefix) {
+  const username = `${prefix}${Date.now()}`;
+  await post(api, '/auth/register', { username, password: 'bench-password' });
+  return (await post(api, '/auth/login', { username, password: 'bench-password' })).accessToken;
+}
