@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
+import { redisAnswers } from '../../scripts/infra.mjs';
 import { join } from 'node:path';
 
 export async function freePort(): Promise<number> {
@@ -50,7 +51,7 @@ export class PrivateRedis {
       },
     );
     for (let i = 0; i < 100; i++) {
-      if (await this.answers()) return;
+      if (await redisAnswers(this.url, 500)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error('private redis-server did not start');
@@ -62,17 +63,5 @@ export class PrivateRedis {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
-  }
-
-  private answers(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const socket = net.connect({ port: this.port, host: '127.0.0.1' });
-      socket.on('error', () => resolve(false));
-      socket.on('connect', () => socket.write('PING\r\n'));
-      socket.on('data', (d) => {
-        socket.destroy();
-        resolve(d.toString().startsWith('+PONG'));
-      });
-    });
   }
 }

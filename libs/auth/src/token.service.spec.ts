@@ -3,7 +3,7 @@ import { ErrorCode } from '@chat/contracts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TokenService } from './token.service.js';
+import { TokenService, bearerToken } from './token.service.js';
 
 const config = (env: Record<string, string> = {}) =>
   loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'tok-')), JWT_SECRET: 'k'.repeat(40), ...env });
@@ -39,5 +39,15 @@ describe('TokenService', () => {
     } finally {
       Date.now = realNow;
     }
+  });
+});
+
+describe('bearerToken', () => {
+  it('reads the token of a Bearer header and nothing else', () => {
+    expect(bearerToken('Bearer abc')).toBe('abc');
+    expect(bearerToken('bearer abc')).toBe('abc');
+    expect(bearerToken('Basic abc')).toBeUndefined();
+    expect(bearerToken('Bearer')).toBeUndefined();
+    expect(bearerToken(undefined)).toBeUndefined();
   });
 });

@@ -16,6 +16,12 @@ interface AccessClaims {
 }
 
 /** Signs and verifies short-lived access tokens (HS256). Shared by the api and the socket app. */
+/** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const [scheme, token] = (header ?? '').split(' ');
+  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+}
+
 @Injectable()
 export class TokenService {
   private readonly jwt: JwtService;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { STREAM_FIELD, encodeDraft, parseDraft, type MessageDraft } from '@chat/contracts';
+import { STREAM_FIELD, encodeDraft, parseDraft, parseStreamId, type MessageDraft } from '@chat/contracts';
 import { RedisKeys } from './redis-keys.js';
 import { REDIS } from './redis.token.js';
 
@@ -64,6 +64,12 @@ type LeasePipeline = ReturnType<Redis['pipeline']> & {
   chatRelease(lease: string, owner: string): unknown;
 };
 
+/** The idempotency record the append script stores: "<entry id>\n<draft json>". */
+function parseIdempotencyRecord(value: string): AppendResult {
+  const newline = value.indexOf('\n');
+  return { id: value.slice(0, newline), draft: parseDraft(value.slice(newline + 1)), duplicate: true };
+}
+
 /** The chat streams: appends from the socket app, tail reads for history, drains by the worker. */
 @Injectable()
 export class ChatStreamRepository {
@@ -93,16 +99,14 @@ export class ChatStreamRepository {
       draft.roomId,
     );
     if (created === 1) return { id: value, draft, duplicate: false };
-    const newline = value.indexOf('\n');
-    return { id: value.slice(0, newline), draft: parseDraft(value.slice(newline + 1)), duplicate: true };
+    return parseIdempotencyRecord(value);
   }
 
   /** The message already stored for (sender, clientMsgId), if any: lets a retried file send skip its upload. */
   async findDuplicate(senderId: string, clientMsgId: string): Promise<AppendResult | null> {
     const value = await this.redis.get(RedisKeys.idempotency(senderId, clientMsgId));
     if (value === null) return null;
-    const newline = value.indexOf('\n');
-    return { id: value.slice(0, newline), draft: parseDraft(value.slice(newline + 1)), duplicate: true };
+    return parseIdempotencyRecord(value);
   }
 
   /** Newest entries of a room strictly older than `before` (or the newest of all), newest first. */
@@ -214,7 +218,7 @@ export class ChatStreamRepository {
         result.messages += length;
         result.rooms++;
         const first = (replies[i + 1][1] as StreamEntry[])[0];
-        const ms = first ? Number(first[0].split('-')[0]) : null;
+        const ms = first ? (parseStreamId(first[0])?.ms ?? null) : null;
         if (ms !== null && (result.oldestMs === null || ms < result.oldestMs)) result.oldestMs = ms;
       }
     } while (cursor !== '0');

@@ -1,6 +1,6 @@
 import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import { TokenService, type AuthUser } from '@chat/auth';
+import { TokenService, bearerToken, type AuthUser } from '@chat/auth';
 import { AppError, ErrorCode } from '@chat/contracts';
 
 type AuthedRequest = Request & { user?: AuthUser };
@@ -12,9 +12,8 @@ export class JwtAuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<AuthedRequest>();
-    const header = req.headers.authorization ?? '';
-    const [scheme, token] = header.split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token) {
+    const token = bearerToken(req.headers.authorization);
+    if (!token) {
       throw new AppError(ErrorCode.UNAUTHORIZED, 'missing Authorization: Bearer <accessToken>');
     }
     const { id, username } = this.tokens.verifyAccess(token);

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { FileUrlSigner, TokenService } from '@chat/auth';
+import { FileUrlSigner, TokenService, bearerToken } from '@chat/auth';
 import { AppError, ErrorCode } from '@chat/contracts';
 import { FilesRepository, RoomsRepository } from '@chat/database';
 import { MembershipCache } from '@chat/redis';
@@ -64,8 +64,8 @@ export class FilesController {
       if (!this.signer.verify(fileId, expires, sig))
         throw new AppError(ErrorCode.FORBIDDEN, 'the link is invalid or has expired');
     } else {
-      const [scheme, token] = (req.headers.authorization ?? '').split(' ');
-      if (scheme?.toLowerCase() !== 'bearer' || !token) {
+      const token = bearerToken(req.headers.authorization);
+      if (!token) {
         throw new AppError(ErrorCode.UNAUTHORIZED, 'a signed link or Authorization: Bearer is required');
       }
       userId = this.tokens.verifyAccess(token).id;

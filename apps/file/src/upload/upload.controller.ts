@@ -11,7 +11,7 @@ import {
   type UploadRequest__Output,
 } from '@chat/grpc';
 import { FILE_STORAGE, type FileStorage } from '../storage/file-storage.js';
-import { UploadService } from './upload.service.js';
+import { UploadService, toStoredFile } from './upload.service.js';
 
 /** The gRPC face of the file service (proto/file.proto). */
 @Controller()
@@ -55,17 +55,6 @@ export class UploadController {
   async stat(ref: FileRef__Output): Promise<StoredFile> {
     const file = await this.files.findById(ref.id);
     if (!file) throw new RpcException({ code: status.NOT_FOUND, message: 'no such file' });
-    return {
-      id: file._id,
-      name: file.name,
-      mime: file.mime,
-      size: file.size,
-      sha256: file.sha256,
-      room_id: file.roomId,
-      uploader_id: file.uploaderId,
-      created_at_ms: file.createdAt.getTime(),
-      expires_at_ms: file.expiresAt?.getTime() ?? 0,
-      has_thumbnail: file.thumbnailKey !== null,
-    };
+    return toStoredFile(file);
   }
 }

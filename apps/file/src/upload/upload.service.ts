@@ -122,18 +122,7 @@ export class UploadService {
       await this.files.create(doc);
       this.uploads.inc({ result: 'stored' });
       this.bytes.inc(size);
-      return {
-        id,
-        name: doc.name,
-        mime: doc.mime,
-        size,
-        sha256: doc.sha256,
-        room_id: doc.roomId,
-        uploader_id: doc.uploaderId,
-        created_at_ms: now.getTime(),
-        expires_at_ms: doc.expiresAt?.getTime() ?? 0,
-        has_thumbnail: thumbnailKey !== null,
-      };
+      return toStoredFile(doc);
     } catch (error) {
       this.uploads.inc({ result: 'rejected' });
       const pending = state.temp;
@@ -146,6 +135,22 @@ export class UploadService {
       throw error;
     }
   }
+}
+
+/** The gRPC view of a stored file's metadata. */
+export function toStoredFile(file: FileDoc): StoredFile {
+  return {
+    id: file._id,
+    name: file.name,
+    mime: file.mime,
+    size: file.size,
+    sha256: file.sha256,
+    room_id: file.roomId,
+    uploader_id: file.uploaderId,
+    created_at_ms: file.createdAt.getTime(),
+    expires_at_ms: file.expiresAt?.getTime() ?? 0,
+    has_thumbnail: file.thumbnailKey !== null,
+  };
 }
 
 function validateMetadata(meta: UploadMetadata__Output): UploadMetadata__Output {

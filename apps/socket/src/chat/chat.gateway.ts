@@ -10,7 +10,7 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
-import { TokenService, type AuthUser } from '@chat/auth';
+import { TokenService, bearerToken, type AuthUser } from '@chat/auth';
 import {
   AppError,
   ErrorCode,
@@ -76,8 +76,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   afterInit(server: Server): void {
     server.use((socket, next) => {
       const auth = socket.handshake.auth as { token?: unknown } | undefined;
-      const header = socket.handshake.headers.authorization;
-      const token = auth?.token ?? (header?.startsWith('Bearer ') ? header.slice(7) : undefined);
+      const token = auth?.token ?? bearerToken(socket.handshake.headers.authorization);
       try {
         const { id, username } = this.tokens.verifyAccess(token);
         (socket.data as SocketData).user = { id, username };
