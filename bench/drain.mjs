@@ -8,7 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ROOT_DIR } from '../scripts/paths.mjs';
-import { benchEnvironment, freePort, startApp, stopChild } from './support.mjs';
+import { benchEnvironment, freePort, startApp, stopChild, dirtyRoomCount, redisKeys } from './support.mjs';
+
+const { RedisKeys } = await redisKeys();
 
 const N = Number(process.env.BENCH_DRAIN_N || 200_000);
 const ROOMS = Number(process.env.BENCH_DRAIN_ROOMS || 200);
@@ -39,8 +41,8 @@ async function preload() {
   for (let r = 0; r < ROOMS; r++) {
     const pipeline = redis.pipeline();
     for (let i = 0; i < perRoom; i++)
-      pipeline.xadd(`chat:{${roomId(r)}}:stream`, '*', 'm', draft(roomId(r), r * perRoom + i));
-    pipeline.sadd('chat:dirty-rooms', roomId(r));
+      pipeline.xadd(RedisKeys.roomStream(roomId(r)), '*', 'm', draft(roomId(r), r * perRoom + i));
+    pipeline.sadd(RedisKeys.dirtyRoomsOf(roomId(r)), roomId(r));
     await pipeline.exec();
   }
   return performance.now() - started;
@@ -107,7 +109,7 @@ async function drain(config, workers = 1) {
     if (Date.now() > deadline) throw new Error(`drain did not finish in ${RUN_CAP_MS} ms (${N - left}/${N})`);
     await new Promise((r) => setTimeout(r, 50));
     const pipeline = redis.pipeline();
-    for (let r = 0; r < ROOMS; r++) pipeline.xlen(`chat:{${roomId(r)}}:stream`);
+    for (let r = 0; r < ROOMS; r++) pipeline.xlen(RedisKeys.roomStream(roomId(r)));
     left = (await pipeline.exec()).reduce((sum, [, n]) => sum + n, 0);
     if (left < N && first === null) {
       first = performance.now();
@@ -117,7 +119,7 @@ async function drain(config, workers = 1) {
   // Rate over the window between the first and the last observation: what was drained in it.
   const seconds = (performance.now() - first) / 1000;
   const drainedInWindow = leftAtFirst;
-  const dirtyLeft = await redis.scard('chat:dirty-rooms');
+  const dirtyLeft = await dirtyRoomCount(redis);
   await Promise.all(children.map(stopChild));
   const exact = (await messages.countDocuments({})) === N;
   const result = {

@@ -6,7 +6,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ROOT_DIR } from '../scripts/paths.mjs';
-import { benchEnvironment, benchUser, freePort, post, startApp, stopChild } from './support.mjs';
+import {
+  benchEnvironment,
+  benchUser,
+  freePort,
+  post,
+  startApp,
+  stopChild,
+  dirtyRoomCount,
+  redisKeys,
+} from './support.mjs';
+
+const { RedisKeys } = await redisKeys();
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS || 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY || 10);
@@ -43,8 +54,9 @@ function draft(roomId, i) {
 
 async function fill(roomId, n, offset = 0) {
   const pipeline = redis.pipeline();
-  for (let i = 0; i < n; i++) pipeline.xadd(`chat:{${roomId}}:stream`, '*', 'm', draft(roomId, offset + i));
-  pipeline.sadd('chat:dirty-rooms', roomId);
+  for (let i = 0; i < n; i++)
+    pipeline.xadd(RedisKeys.roomStream(roomId), '*', 'm', draft(roomId, offset + i));
+  pipeline.sadd(RedisKeys.dirtyRoomsOf(roomId), roomId);
   await pipeline.exec();
 }
 
@@ -112,7 +124,7 @@ try {
   // The measured room: 300 messages persisted by the worker.
   await fill(room.id, 300);
   const worker = await start('worker', 'WORKER_PORT');
-  while ((await redis.xlen(`chat:{${room.id}}:stream`)) > 0) await new Promise((r) => setTimeout(r, 50));
+  while ((await redis.xlen(RedisKeys.roomStream(room.id))) > 0) await new Promise((r) => setTimeout(r, 50));
   await stopChild(worker.child);
   // A short unpersisted tail (fewer than a page), so every page merges the stream with MongoDB.
   await fill(room.id, 30, 300);
@@ -123,7 +135,7 @@ try {
 
   const perRoom = BACKLOG / BACKLOG_ROOMS;
   for (let r = 0; r < BACKLOG_ROOMS; r++) await fill(`backlog${String(r).padStart(17, '0')}`, perRoom);
-  const dirty = await redis.scard('chat:dirty-rooms');
+  const dirty = await dirtyRoomCount(redis);
   console.log(`[bench] backlog: ${BACKLOG} entries in ${dirty - 1} other rooms' streams`);
   const loaded = await measure(api.url, accessToken, room.id, `${BACKLOG} backlog`);
 

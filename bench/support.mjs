@@ -36,6 +36,22 @@ export async function benchEnvironment() {
   };
 }
 
+/** The key layout of libs/redis, from the worker's build (the benchmarks run on dist/). */
+export async function redisKeys() {
+  const { pathToFileURL } = await import('node:url');
+  const { resolve } = await import('node:path');
+  const file = resolve(ROOT_DIR, 'dist', 'worker', 'libs', 'redis', 'src', 'redis-keys.js');
+  return import(pathToFileURL(file).href);
+}
+
+/** Rooms left in the worker's dirty sets, over all partitions. */
+export async function dirtyRoomCount(redis) {
+  const { RedisKeys, STREAM_PARTITIONS } = await redisKeys();
+  let total = 0;
+  for (let p = 0; p < STREAM_PARTITIONS; p++) total += await redis.scard(RedisKeys.dirtyRooms(p));
+  return total;
+}
+
 export function freePort() {
   return new Promise((resolve) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {

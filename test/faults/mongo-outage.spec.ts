@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { RedisKeys } from '@chat/redis';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Message } from '@chat/contracts';
@@ -66,7 +67,7 @@ it(`keeps acking through a ${OUTAGE_MS / 1000} s database outage and drains the 
     await new Promise((r) => setTimeout(r, 500));
   }
   const redis = new Redis(REDIS_URL);
-  const backlog = await redis.xlen(`chat:{${roomId}}:stream`);
+  const backlog = await redis.xlen(RedisKeys.roomStream(roomId));
   await redis.quit();
   expect(backlog).toBe(acked.length - 200);
   expect(historyChecks).toBeGreaterThan(5);

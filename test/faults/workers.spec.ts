@@ -5,6 +5,7 @@ import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { expectExact, sendMessages, waitForDrain } from '../support/load.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
 import { connect, type ClientSocket } from '../support/socket.js';
+import { RedisKeys, STREAM_PARTITIONS } from '@chat/redis';
 
 /**
  * Three worker processes drain the same rooms at once; one is SIGKILLed while holding leases.
@@ -55,7 +56,10 @@ it('shares the rooms between three workers without duplicates or stalls', async 
 
   const redis = new Redis(REDIS_URL);
   try {
-    expect(await redis.scard('chat:dirty-rooms')).toBe(0);
+    const dirty = await Promise.all(
+      Array.from({ length: STREAM_PARTITIONS }, (_, p) => redis.scard(RedisKeys.dirtyRooms(p))),
+    );
+    expect(dirty.reduce((a, b) => a + b, 0)).toBe(0);
   } finally {
     await redis.quit();
   }

@@ -8,3 +8,7 @@ process.env.JWT_SECRET = 'test-secret-test-secret-test-secret-0123';
 process.env.HOST = '127.0.0.1';
 for (const name of ['API_PORT', 'SOCKET_PORT', 'FILE_HTTP_PORT', 'WORKER_PORT']) process.env[name] = '0';
 process.env.FILE_GRPC_URL = '127.0.0.1:1'; // nothing listens: tests that need the file app start one
+// Load tests send as fast as acks come; the rate-limit test turns the limiter on for itself.
+process.env.RATE_LIMIT_PER_SEC = '0';
+// Presence entries of a killed instance expire within 3 beats: keep that short in tests.
+process.env.PRESENCE_HEARTBEAT_MS = '500';

@@ -1,4 +1,5 @@
 import { MongoClient } from 'mongodb';
+import { RedisKeys } from '@chat/redis';
 import { Redis } from 'ioredis';
 import type { Ack, Message } from '@chat/contracts';
 import { fullHistory, type TestUser } from './http.js';
@@ -61,7 +62,7 @@ export async function waitForDrain(
   try {
     for (;;) {
       let left = 0;
-      for (const roomId of roomIds) left += await redis.xlen(`chat:{${roomId}}:stream`);
+      for (const roomId of roomIds) left += await redis.xlen(RedisKeys.roomStream(roomId));
       if (left === 0) return Date.now() - started;
       if (Date.now() - started > timeoutMs)
         throw new Error(`${left} entries still not persisted after ${timeoutMs} ms`);

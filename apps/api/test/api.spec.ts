@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { ChatStreamRepository } from '@chat/redis';
+import { ChatStreamRepository, RedisKeys } from '@chat/redis';
 import { MessagesRepository } from '@chat/database';
 import { decodeEntry, type Message } from '@chat/contracts';
 import { startApi } from '../src/start-api.js';
@@ -218,7 +218,7 @@ describe('history', () => {
     const roomId = await createRoom(api, user);
     const redis = new Redis(process.env.REDIS_URL!);
     try {
-      const key = `chat:{${roomId}}:stream`;
+      const key = RedisKeys.roomStream(roomId);
       const draft = (content: string) =>
         JSON.stringify({
           roomId,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AuthTokensModule } from '@chat/auth';
 import { ConfigModule } from '@chat/config';
 import { DatabaseModule } from '@chat/database';
@@ -8,13 +9,16 @@ import { ChatModule } from './chat/chat.module.js';
 
 /**
  * socket: the realtime edge.
- *   clients ──socket.io──▶ socket ──XADD──▶ Redis stream of the room
- *                             └──pub/sub (adapter)──▶ every socket instance ──▶ room members
- * MongoDB is read only on a membership cache miss.
+ *   clients ──socket.io──▶ socket ──Lua: XADD + SPUBLISH──▶ Redis (room stream, room channel)
+ *   every socket instance ◀──SSUBSCRIBE (RoomFeed)── room channel ──▶ its sockets in the room
+ *   room:join {lastMessageId} ──▶ replay from stream + MongoDB, then live (RecoveryService)
+ *   presence (PresenceService) ──▶ Redis, with expiry; the adapter carries presence updates
+ * MongoDB is read on a membership cache miss and to replay what the worker already drained.
  */
 @Module({
   imports: [
     ConfigModule,
+    ScheduleModule.forRoot(),
     ObservabilityModule.forApp('socket'),
     RedisModule,
     DatabaseModule,

@@ -1,17 +1,19 @@
 import { type INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
+import { createRedisClient, type RedisClient } from '@chat/redis';
 
 /**
- * socket.io on the app's HTTP server, with the Redis adapter so a broadcast reaches the room's
- * sockets on every socket instance. Pub/sub clients keep ioredis' offline queue and
- * auto-resubscribe, so a Redis restart heals by itself.
+ * socket.io on the app's HTTP server, with the Redis Streams adapter so that room membership
+ * and broadcasts such as presence updates reach every socket instance. It reads a Redis stream
+ * from its last offset, so a Redis restart or a dropped connection delays packets but loses
+ * none, where the pub/sub adapter would drop them; it also runs on a Redis Cluster.
+ * Chat messages themselves do not travel through the adapter: see RoomFeed.
  */
 export class RedisIoAdapter extends IoAdapter {
-  private readonly clients: Redis[] = [];
+  private client: RedisClient | null = null;
 
   constructor(private readonly app: INestApplicationContext) {
     super(app);
@@ -26,18 +28,20 @@ export class RedisIoAdapter extends IoAdapter {
       // compress only frames worth compressing (seed "000")
       perMessageDeflate: { threshold: 1024 },
       maxHttpBufferSize: config.MAX_FILE_BYTES + 1024 * 1024,
+      // a dead connection is dropped within pingInterval + pingTimeout
+      pingInterval: config.SOCKET_PING_INTERVAL_MS,
+      pingTimeout: config.SOCKET_PING_TIMEOUT_MS,
       cors: { origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true },
     } as ServerOptions);
-    const pub = new Redis(config.REDIS_URL, { connectionName: 'socket-adapter-pub', lazyConnect: false });
-    const sub = pub.duplicate({ connectionName: 'socket-adapter-sub' });
-    for (const client of [pub, sub]) client.on('error', () => undefined);
-    this.clients.push(pub, sub);
-    server.adapter(createAdapter(pub, sub, { key: 'chat-io' }));
+    this.client = createRedisClient(config, 'socket-adapter', { subscriber: true });
+    this.client.on('error', () => undefined);
+    server.adapter(createAdapter(this.client, { streamName: 'chat-io', maxLen: 10_000 }));
     return server;
   }
 
   override async close(server: Server): Promise<void> {
     await super.close(server);
-    await Promise.all(this.clients.map((client) => client.quit().catch(() => client.disconnect())));
+    const client = this.client;
+    if (client) await client.quit().catch(() => client.disconnect());
   }
 }

@@ -1,5 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import { ErrorCode } from '@chat/contracts';
+import { JwtService } from '@nestjs/jwt';
+import { Redis } from 'ioredis';
+import { ErrorCode, decodeEntry, type Message, type PresenceUpdate } from '@chat/contracts';
+import { MessagesRepository } from '@chat/database';
+import { ChatStreamRepository } from '@chat/redis';
 import { startApi } from '../../api/src/start-api.js';
 import { startSocket } from '../src/start-socket.js';
 import { baseUrl } from '../../../test/support/apps.js';
@@ -94,7 +98,7 @@ describe('rooms over the socket', () => {
 });
 
 describe('chat:send', () => {
-  it('acks the full message, broadcasts it once to the others, and is idempotent', async () => {
+  it('acks the full message, broadcasts it once to every socket in the room, and is idempotent', async () => {
     const alice = await createUser(api);
     const bob = await createUser(api);
     const roomId = await createRoom(api, alice);
@@ -136,7 +140,9 @@ describe('chat:send', () => {
     await aliceSocket.emitWithAck('chat:send', { roomId, clientMsgId: 'c-2', content: 'second' });
     await toBob.waitFor(2);
     expect(toBob.received.map((m) => m.content)).toEqual(['hello bob', 'second']);
-    expect(toAlice.received).toEqual([]);
+    // The sender's socket joined the room too: it gets the same stream (in order) besides its acks.
+    await toAlice.waitFor(2);
+    expect(toAlice.received).toEqual(toBob.received);
     expect((await fullHistory(api, alice, roomId)).map((m) => m.content)).toEqual(['hello bob', 'second']);
   });
 
@@ -249,6 +255,227 @@ describe('Redis outage', () => {
       expect(after).toMatchObject({ ok: true, message: { content: 'retried' } });
       expect((await http(baseUrl(isolated), 'GET', '/health')).status).toBe(200);
     } finally {
+      await isolated.close();
+      await redis.stop();
+    }
+  });
+});
+
+/** Starts another socket app in-process with extra settings (config is read at start). */
+async function startSocketWith(env: Record<string, string>): Promise<INestApplication> {
+  const previous = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
+  try {
+    return await startSocket();
+  } finally {
+    for (const [key, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+async function sendN(socket: ClientSocket, roomId: string, n: number, prefix: string): Promise<Message[]> {
+  const sent: Message[] = [];
+  for (let i = 0; i < n; i++) {
+    const ack = await socket.emitWithAck('chat:send', {
+      roomId,
+      clientMsgId: uniqueName(),
+      content: `${prefix}${i}`,
+    });
+    if (!ack.ok) throw new Error(JSON.stringify(ack));
+    sent.push(ack.message);
+  }
+  return sent;
+}
+
+describe('recovery (room:join with lastMessageId)', () => {
+  it('replays exactly what followed, from MongoDB and the stream, before the ack, then goes live', async () => {
+    const alice = await createUser(api);
+    const bob = await createUser(api);
+    const roomId = await createRoom(api, alice);
+    await http(api, 'POST', `/rooms/${roomId}/members`, { token: bob.accessToken });
+    const aliceSocket = await open(alice);
+    const sent = await sendN(aliceSocket, roomId, 30, 'm');
+
+    // What the worker does: the 20 oldest go to MongoDB and leave the stream.
+    const stream = socketApp.get(ChatStreamRepository);
+    const oldest = (await stream.readOldest([roomId], 20)).get(roomId)!;
+    await socketApp.get(MessagesRepository).insertMany(oldest.map(([id, fields]) => decodeEntry(id, fields)));
+    await stream.delete(new Map([[roomId, oldest.map(([id]) => id)]]));
+
+    const bobSocket = await open(bob);
+    const toBob = collect(bobSocket);
+    const ack = await bobSocket.emitWithAck('room:join', { roomId, lastMessageId: sent[4].id });
+    expect(ack).toEqual({ ok: true, replayed: 25, recovered: true });
+    // Delivered before the ack, in order: 5..29 (15 from MongoDB, 10 from the stream).
+    expect(toBob.received.map((m) => m.content)).toEqual(sent.slice(5).map((m) => m.content));
+
+    const [live] = await sendN(aliceSocket, roomId, 1, 'live');
+    await toBob.waitFor(26);
+    expect(toBob.received.at(-1)).toEqual(live);
+    expect(toBob.received).toHaveLength(26);
+
+    // Nothing after the newest: an empty replay.
+    const again = await bobSocket.emitWithAck('room:join', { roomId, lastMessageId: live.id });
+    expect(again).toEqual({ ok: true, replayed: 0, recovered: true });
+    expect(await bobSocket.emitWithAck('room:join', { roomId, lastMessageId: 'nope' })).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.VALIDATION },
+    });
+  });
+});
+
+describe('presence', () => {
+  it('lists who is online, and tells the room when a user comes and goes', async () => {
+    const alice = await createUser(api);
+    const bob = await createUser(api);
+    const roomId = await createRoom(api, alice);
+    await http(api, 'POST', `/rooms/${roomId}/members`, { token: bob.accessToken });
+    const aliceSocket = await open(alice);
+    const updates: PresenceUpdate[] = [];
+    aliceSocket.on('presence:update', (update) => updates.push(update));
+    await aliceSocket.emitWithAck('room:join', { roomId });
+
+    const bobSocket = await open(bob);
+    const bobSecond = await open(bob);
+    await bobSocket.emitWithAck('room:join', { roomId });
+    await bobSecond.emitWithAck('room:join', { roomId });
+    const online = await aliceSocket.emitWithAck('presence:get', { roomId });
+    expect(online).toEqual({
+      ok: true,
+      users: [alice, bob]
+        .map((u) => ({ id: u.id, username: u.username }))
+        .sort((a, b) => a.username.localeCompare(b.username)),
+    });
+    const viaApi = await http(api, 'GET', `/rooms/${roomId}/presence`, { token: alice.accessToken });
+    expect(viaApi.status).toBe(200);
+    expect(viaApi.body).toEqual({ roomId, users: (online as { users: unknown[] }).users });
+
+    // One of bob's two connections leaving changes nothing; the last one makes him offline.
+    bobSocket.close();
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await aliceSocket.emitWithAck('presence:get', { roomId })) as object).toMatchObject({
+      users: expect.arrayContaining([{ id: bob.id, username: bob.username }]),
+    });
+    bobSecond.close();
+    for (let i = 0; i < 50 && updates.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    const bobUser = { id: bob.id, username: bob.username };
+    expect(updates).toEqual([
+      { roomId, user: { id: alice.id, username: alice.username }, online: true },
+      { roomId, user: bobUser, online: true },
+      { roomId, user: bobUser, online: false },
+    ]);
+    expect(await aliceSocket.emitWithAck('presence:get', { roomId })).toEqual({
+      ok: true,
+      users: [{ id: alice.id, username: alice.username }],
+    });
+    const stranger = await open(await createUser(api));
+    expect(await stranger.emitWithAck('presence:get', { roomId })).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.FORBIDDEN },
+    });
+  });
+});
+
+describe('limits and token lifetime', () => {
+  let limited: INestApplication;
+  beforeAll(async () => {
+    limited = await startSocketWith({
+      RATE_LIMIT_PER_SEC: '5',
+      RATE_LIMIT_BURST: '3',
+      RECOVERY_MAX_MESSAGES: '5',
+      TOKEN_EXPIRY_WARNING_SEC: '2',
+    });
+  });
+  afterAll(() => limited.close());
+
+  it('answers RATE_LIMITED above the burst, keeps the connection, and lets the user go on later', async () => {
+    const alice = await createUser(api);
+    const roomId = await createRoom(api, alice);
+    const socket = await open(alice, baseUrl(limited));
+    const acks = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        socket.emitWithAck('chat:send', { roomId, clientMsgId: `burst-${i}`, content: `b${i}` }),
+      ),
+    );
+    expect(acks.filter((a) => a.ok)).toHaveLength(3);
+    expect(acks.filter((a) => !a.ok).map((a) => (a as { error: { code: string } }).error.code)).toEqual(
+      Array(3).fill(ErrorCode.RATE_LIMITED),
+    );
+    expect(socket.connected).toBe(true);
+    await new Promise((r) => setTimeout(r, 250)); // one token back at 5/s
+    const later = await socket.emitWithAck('chat:send', { roomId, clientMsgId: 'burst-3', content: 'b3' });
+    expect(later.ok).toBe(true);
+    const stored = (await fullHistory(api, alice, roomId)).map((m) => m.content);
+    expect(stored.slice(0, 3).sort()).toEqual(['b0', 'b1', 'b2']); // the burst, in arrival order
+    expect(stored[3]).toBe('b3');
+  });
+
+  it('does not replay more than RECOVERY_MAX_MESSAGES: recovered is false and live goes on', async () => {
+    const alice = await createUser(api);
+    const roomId = await createRoom(api, alice);
+    const sender = await open(alice);
+    const [first] = await sendN(sender, roomId, 8, 'x');
+    const socket = await open(alice, baseUrl(limited));
+    const ack = await socket.emitWithAck('room:join', { roomId, lastMessageId: first.id });
+    expect(ack).toMatchObject({ ok: true, recovered: false });
+  });
+
+  it('warns before the token expires, accepts a refresh, and disconnects with UNAUTHORIZED without one', async () => {
+    const alice = await createUser(api);
+    const bob = await createUser(api);
+    const jwt = new JwtService({ secret: process.env.JWT_SECRET!, signOptions: { algorithm: 'HS256' } });
+    const token = (user: TestUser, seconds: number) =>
+      jwt.sign({ sub: user.id, name: user.username, typ: 'access' }, { expiresIn: seconds });
+    const socket = await connect(baseUrl(limited), token(alice, 3));
+    sockets.push(socket);
+    const events: string[] = [];
+    socket.on('auth:expiring', () => events.push('expiring'));
+    socket.on('auth:expired', (error) => events.push(`expired:${error.code}`));
+    const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(events).toEqual(['expiring']); // 2 s ahead of a 3 s token
+    expect(await socket.emitWithAck('auth:refresh', { token: token(bob, 60) })).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.UNAUTHORIZED },
+    });
+    const refreshed = await socket.emitWithAck('auth:refresh', { token: token(alice, 4) });
+    expect(refreshed).toEqual({ ok: true, expiresAt: expect.any(String) });
+    await new Promise((r) => setTimeout(r, 2000)); // past the first token's expiry
+    expect(socket.connected).toBe(true);
+    expect(await disconnected).toBe('io server disconnect');
+    expect(events).toEqual(['expiring', 'expiring', `expired:${ErrorCode.UNAUTHORIZED}`]);
+  });
+});
+
+describe('live delivery across a lost pub/sub connection', () => {
+  it('catches up from the stream: the room gets every message once, in order', async () => {
+    const redis = new PrivateRedis(await freePort());
+    await redis.start();
+    const isolated = await startSocketWith({ REDIS_URL: redis.url });
+    const admin = new Redis(redis.url);
+    try {
+      const alice = await createUser(api);
+      const bob = await createUser(api);
+      const roomId = await createRoom(api, alice);
+      await http(api, 'POST', `/rooms/${roomId}/members`, { token: bob.accessToken });
+      const [aliceSocket, bobSocket] = [
+        await open(alice, baseUrl(isolated)),
+        await open(bob, baseUrl(isolated)),
+      ];
+      const toBob = collect(bobSocket);
+      await bobSocket.emitWithAck('room:join', { roomId });
+      const sent = await sendN(aliceSocket, roomId, 5, 'before');
+      // Cut the instance's subscription, then keep sending while it reconnects.
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      sent.push(...(await sendN(aliceSocket, roomId, 20, 'during')));
+      await toBob.waitFor(25, 10_000);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(toBob.received.map((m) => m.id)).toEqual(sent.map((m) => m.id));
+    } finally {
+      await admin.quit();
       await isolated.close();
       await redis.stop();
     }

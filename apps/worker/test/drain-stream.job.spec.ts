@@ -63,7 +63,7 @@ describe('drain job', () => {
     for (const [i, room] of rooms.entries()) {
       expect(await messages.countInRoom(room)).toBe(counts[i]);
       expect(await redis.xlen(RedisKeys.roomStream(room))).toBe(0);
-      expect(await redis.sismember(RedisKeys.dirtyRooms, room)).toBe(0);
+      expect(await redis.sismember(RedisKeys.dirtyRoomsOf(room), room)).toBe(0);
       const page = await messages.page(room, 200);
       expect(page.map((m) => m.content)).toEqual(
         Array.from({ length: counts[i] }, (_, k) => `m${counts[i] - 1 - k}`),
@@ -133,7 +133,7 @@ describe('drain job', () => {
     });
     await job.drainOnce();
     spy.mockRestore();
-    expect(await redis.sismember(RedisKeys.dirtyRooms, room)).toBe(1);
+    expect(await redis.sismember(RedisKeys.dirtyRoomsOf(room), room)).toBe(1);
     await drainAll();
     expect(await messages.countInRoom(room)).toBe(4);
   });

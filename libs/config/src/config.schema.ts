@@ -20,6 +20,14 @@ export const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
+  /**
+   * Seed nodes of a Redis Cluster ("host:port,host:port"). When set the apps use the cluster
+   * (REDIS_URL then only gives the credentials and TLS of its nodes).
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port[,host:port...]')
+    .optional(),
   MONGO_URL: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL')
@@ -39,6 +47,21 @@ export const envSchema = z.object({
     .min(86400, 'must be at least 86400 (24 h, per the contract)')
     .default(86400),
   MEMBERSHIP_CACHE_TTL_SEC: positiveInt(3600),
+  /** Sends allowed per user per second on one socket instance (token bucket); 0 disables. */
+  RATE_LIMIT_PER_SEC: z.coerce.number().min(0).default(20),
+  /** Sends a user may burst above the rate before RATE_LIMITED. */
+  RATE_LIMIT_BURST: positiveInt(40),
+  /** Seconds before the access token expires at which a connection is sent `auth:expiring`. */
+  TOKEN_EXPIRY_WARNING_SEC: positiveInt(60),
+  /** Engine.io ping interval and timeout: a dead connection is dropped within their sum. */
+  SOCKET_PING_INTERVAL_MS: positiveInt(10_000),
+  SOCKET_PING_TIMEOUT_MS: positiveInt(5_000),
+  /** How often an instance refreshes its presence entries; they expire after 3 missed beats. */
+  PRESENCE_HEARTBEAT_MS: positiveInt(5_000),
+  /** The most messages `room:join` replays after lastMessageId; beyond it the client reloads history. */
+  RECOVERY_MAX_MESSAGES: positiveInt(50_000),
+  /** How long SIGTERM waits for in-flight sends before the socket app closes. */
+  SHUTDOWN_GRACE_MS: positiveInt(10_000),
   WORKER_BATCH_SIZE: positiveInt(2500),
   WORKER_INTERVAL_MS: positiveInt(100),
   WORKER_MAX_ROOMS_PER_BATCH: positiveInt(200),

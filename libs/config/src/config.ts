@@ -11,6 +11,8 @@ export interface AppConfig extends Env {
   corsOrigins: string[] | '*';
   /** Absolute path of FILE_STORAGE_DIR (or DATA_DIR/files). */
   fileStorageDir: string;
+  /** Parsed REDIS_CLUSTER_NODES, or null for a single Redis at REDIS_URL. */
+  redisClusterNodes: Array<{ host: string; port: number }> | null;
 }
 
 export class ConfigError extends Error {
@@ -35,9 +37,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
           .map((origin) => origin.trim())
           .filter(Boolean);
   const fileStorageDir = resolve(env.FILE_STORAGE_DIR ?? resolve(dataDir, 'files'));
+  const redisClusterNodes =
+    env.REDIS_CLUSTER_NODES?.split(',').map((node) => {
+      const at = node.lastIndexOf(':');
+      return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+    }) ?? null;
   return Object.freeze({
     ...env,
     dataDir,
+    redisClusterNodes,
     corsOrigins,
     fileStorageDir,
     jwtSecret: resolveJwtSecret(env, dataDir),

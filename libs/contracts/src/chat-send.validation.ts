@@ -1,5 +1,6 @@
 import { AppError, ErrorCode } from './error-code.js';
-import type { ChatSendPayload, RoomPayload } from './socket-events.js';
+import type { ChatSendPayload, RoomJoinPayload, RoomPayload } from './socket-events.js';
+import { isStreamId } from './stream-id.js';
 
 export interface ChatLimits {
   maxContentLength: number;
@@ -23,6 +24,16 @@ export function parseRoomPayload(payload: unknown): RoomPayload {
   if (typeof roomId !== 'string' || roomId.length === 0)
     throw invalid('roomId is required and must be a string');
   return { roomId };
+}
+
+/** room:join: the room, and optionally the last message the client has (to replay what follows). */
+export function parseJoinPayload(payload: unknown): RoomJoinPayload {
+  const { roomId } = parseRoomPayload(payload);
+  const { lastMessageId } = payload as Record<string, unknown>;
+  if (lastMessageId === undefined || lastMessageId === null) return { roomId };
+  if (!isStreamId(lastMessageId))
+    throw invalid('lastMessageId must be a message id such as "1732345678901-0"');
+  return { roomId, lastMessageId };
 }
 
 /**

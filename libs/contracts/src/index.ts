@@ -1,6 +1,7 @@
 export {
   isObjectIdString,
   parseChatSend,
+  parseJoinPayload,
   parseRoomPayload,
   type ChatLimits,
 } from './chat-send.validation.js';
@@ -13,6 +14,10 @@ export {
   type ChatSendFile,
   type ChatSendPayload,
   type ClientToServerEvents,
+  type PresenceUpdate,
+  type PresenceUser,
+  type RoomJoinPayload,
+  type RoomJoinResult,
   type RoomPayload,
   type ServerToClientEvents,
 } from './socket-events.js';
@@ -28,6 +33,7 @@ export {
 export {
   compareStreamIds,
   isStreamId,
+  mergeMessages,
   parseStreamId,
   sortableStreamId,
   streamIdTime,

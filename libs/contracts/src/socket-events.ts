@@ -7,6 +7,12 @@ export const SocketEvent = {
   RoomLeave: 'room:leave',
   ChatSend: 'chat:send',
   ChatMessage: 'chat:message',
+  PresenceGet: 'presence:get',
+  PresenceUpdate: 'presence:update',
+  AuthRefresh: 'auth:refresh',
+  AuthExpiring: 'auth:expiring',
+  AuthExpired: 'auth:expired',
+  Ping: 'conn:ping',
 } as const;
 
 export interface AckError {
@@ -17,6 +23,38 @@ export type Ack<T extends object = object> = ({ ok: true } & T) | AckError;
 
 export interface RoomPayload {
   roomId: string;
+}
+
+export interface RoomJoinPayload extends RoomPayload {
+  /**
+   * The id of the newest message the client already has. The server then sends, as
+   * `chat:message` events and before the ack, every message after it, in order, and live
+   * messages after those: no gap, no duplicate.
+   */
+  lastMessageId?: string;
+}
+
+/** What the room:join ack adds when the join carried lastMessageId. */
+export interface RoomJoinResult {
+  /** Messages sent before the ack because they followed lastMessageId. */
+  replayed: number;
+  /**
+   * False when more than RECOVERY_MAX_MESSAGES followed lastMessageId: nothing was replayed and
+   * the client should reload the room's history over REST. True otherwise.
+   */
+  recovered: boolean;
+}
+
+export interface PresenceUser {
+  id: string;
+  username: string;
+}
+
+export interface PresenceUpdate {
+  roomId: string;
+  user: PresenceUser;
+  /** True when the user's first connection joined the room, false when the last one left. */
+  online: boolean;
 }
 
 export interface ChatSendFile {
@@ -34,11 +72,22 @@ export interface ChatSendPayload {
 
 /** Typed event maps for socket.io servers and clients. */
 export interface ClientToServerEvents {
-  'room:join': (payload: RoomPayload, ack: (result: Ack) => void) => void;
+  'room:join': (payload: RoomJoinPayload, ack: (result: Ack<Partial<RoomJoinResult>>) => void) => void;
   'room:leave': (payload: RoomPayload, ack: (result: Ack) => void) => void;
   'chat:send': (payload: ChatSendPayload, ack: (result: Ack<{ message: Message }>) => void) => void;
+  /** Who is online in a room (a member's view). */
+  'presence:get': (payload: RoomPayload, ack: (result: Ack<{ users: PresenceUser[] }>) => void) => void;
+  /** A fresh access token for this connection; its user must be the connection's user. */
+  'auth:refresh': (payload: { token: string }, ack: (result: Ack<{ expiresAt: string }>) => void) => void;
+  /** Round trip for latency measurement; answers with the server's clock. */
+  'conn:ping': (payload: object, ack: (result: Ack<{ serverTime: number }>) => void) => void;
 }
 
 export interface ServerToClientEvents {
   'chat:message': (message: Message) => void;
+  'presence:update': (update: PresenceUpdate) => void;
+  /** The access token expires soon: send `auth:refresh` with a new one before `expiresAt`. */
+  'auth:expiring': (notice: { expiresAt: string }) => void;
+  /** The token expired without a refresh; the server disconnects right after this event. */
+  'auth:expired': (error: { code: ErrorCode; message: string }) => void;
 }

@@ -37,3 +37,19 @@ export function sortableStreamId(id: string): string {
 export function streamIdTime(id: string): Date {
   return new Date(parseStreamId(id)!.ms);
 }
+
+/**
+ * The union of two lists of one room's messages, each id once (a message can be in the stream and
+ * in MongoDB while the worker is between its insert and its XDEL), sorted by id.
+ */
+export function mergeMessages<T extends { id: string }>(
+  a: T[],
+  b: T[],
+  order: 'oldest-first' | 'newest-first',
+): T[] {
+  const byId = new Map<string, T>();
+  for (const message of a) byId.set(message.id, message);
+  for (const message of b) if (!byId.has(message.id)) byId.set(message.id, message);
+  const sign = order === 'oldest-first' ? 1 : -1;
+  return [...byId.values()].sort((x, y) => sign * compareStreamIds(x.id, y.id));
+}

@@ -91,6 +91,16 @@ export class MessagesRepository {
     return docs.map(toMessage);
   }
 
+  /** Oldest persisted messages of a room strictly newer than `after`, oldest first. */
+  async after(roomId: string, after: string, limit: number): Promise<Message[]> {
+    const docs = await this.collection
+      .find({ _id: { $gt: messageKey(roomId, after), $lt: `${roomId};` } })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(toMessage);
+  }
+
   /**
    * Deletes up to `batch` messages created before `cutoff`; returns how many. Bounded so that a
    * large purge is many short operations, never one long one.

@@ -1,21 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { STREAM_FIELD, encodeDraft, parseDraft, parseStreamId, type MessageDraft } from '@chat/contracts';
-import { RedisKeys } from './redis-keys.js';
+import {
+  STREAM_FIELD,
+  compareStreamIds,
+  encodeDraft,
+  parseDraft,
+  parseStreamId,
+  type MessageDraft,
+} from '@chat/contracts';
+import type { RedisClient } from './redis-client.js';
+import { RedisKeys, STREAM_PARTITIONS, partitionOf } from './redis-keys.js';
 import { REDIS } from './redis.token.js';
 
 /**
  * Atomically: if (sender, clientMsgId) was seen, return the original entry; otherwise XADD the
- * draft to the room's stream, remember it for idempotency and mark the room dirty for the worker.
- * One round trip, and no window where a retry could store a second copy.
+ * draft to the room's stream, remember it for idempotency, mark the room dirty for the worker and
+ * publish it on the room's shard channel. One round trip, no window where a retry could store a
+ * second copy, and, because scripts run one at a time, subscribers receive a room's messages in
+ * exactly the order of their stream ids, even when many socket instances send at once. A message
+ * that is stored is also published, whatever happens to the sender's instance afterwards.
  */
 const APPEND_SCRIPT = `
 local previous = redis.call('GET', KEYS[2])
 if previous then return {0, previous} end
 local id = redis.call('XADD', KEYS[1], '*', ARGV[1], ARGV[2])
-redis.call('SET', KEYS[2], id .. '\\n' .. ARGV[2], 'EX', ARGV[3])
+local record = id .. '\\n' .. ARGV[2]
+redis.call('SET', KEYS[2], record, 'EX', ARGV[3])
 redis.call('SADD', KEYS[3], ARGV[4])
+redis.call('SPUBLISH', ARGV[5], record)
 return {1, id}
 `;
 
@@ -47,7 +60,17 @@ export interface AppendResult {
 
 export type StreamEntry = [id: string, fields: string[]];
 
-type ScriptClient = Redis & {
+/** Entries of a room after some id, and whether the stream alone holds all of them. */
+export interface StreamSlice {
+  entries: StreamEntry[];
+  /**
+   * True when nothing after the id can have been moved to MongoDB yet: the stream still holds
+   * the id itself or an older entry. When false, MongoDB must be read for the gap.
+   */
+  complete: boolean;
+}
+
+type ScriptClient = RedisClient & {
   chatAppend(
     stream: string,
     idem: string,
@@ -56,18 +79,59 @@ type ScriptClient = Redis & {
     draft: string,
     ttl: number,
     roomId: string,
+    channel: string,
   ): Promise<[number, string]>;
-  chatClean(stream: string, dirty: string, roomId: string): Promise<number>;
 };
 
-type LeasePipeline = ReturnType<Redis['pipeline']> & {
+type ScriptPipeline = ChainableCommander & {
   chatRelease(lease: string, owner: string): unknown;
+  chatClean(stream: string, dirty: string, roomId: string): unknown;
 };
 
-/** The idempotency record the append script stores: "<entry id>\n<draft json>". */
-function parseIdempotencyRecord(value: string): AppendResult {
+/**
+ * The record the append script stores and publishes: "<entry id>\n<draft json>".
+ * `duplicate` is left to the caller.
+ */
+export function parseMessageRecord(value: string): { id: string; draft: MessageDraft } {
   const newline = value.indexOf('\n');
-  return { id: value.slice(0, newline), draft: parseDraft(value.slice(newline + 1)), duplicate: true };
+  return { id: value.slice(0, newline), draft: parseDraft(value.slice(newline + 1)) };
+}
+
+function groupByPartition(roomIds: string[]): string[][] {
+  const groups = new Map<number, string[]>();
+  for (const roomId of roomIds) {
+    const partition = partitionOf(roomId);
+    const group = groups.get(partition);
+    if (group) group.push(roomId);
+    else groups.set(partition, [roomId]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Runs one pipeline per partition (all its keys in one cluster slot), concurrently, and returns
+ * the replies in the order of `roomIds`' groups. A cross-slot pipeline is refused by a cluster.
+ */
+async function perPartition<T>(
+  redis: RedisClient,
+  roomIds: string[],
+  queue: (pipeline: ScriptPipeline, roomId: string) => void,
+  collect: (roomId: string, reply: unknown) => T,
+): Promise<T[]> {
+  const groups = groupByPartition(roomIds);
+  const results = await Promise.all(
+    groups.map(async (group) => {
+      const pipeline = redis.pipeline() as ScriptPipeline;
+      for (const roomId of group) queue(pipeline, roomId);
+      const replies = (await pipeline.exec()) ?? [];
+      return group.map((roomId, i) => {
+        const [error, reply] = replies[i] ?? [new Error('no reply'), null];
+        if (error) throw error;
+        return collect(roomId, reply);
+      });
+    }),
+  );
+  return results.flat();
 }
 
 /** The chat streams: appends from the socket app, tail reads for history, drains by the worker. */
@@ -76,7 +140,7 @@ export class ChatStreamRepository {
   private readonly redis: ScriptClient;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.redis = redis as ScriptClient;
@@ -91,22 +155,54 @@ export class ChatStreamRepository {
     const json = encodeDraft(draft);
     const [created, value] = await this.redis.chatAppend(
       RedisKeys.roomStream(draft.roomId),
-      RedisKeys.idempotency(draft.senderId, draft.clientMsgId),
-      RedisKeys.dirtyRooms,
+      RedisKeys.idempotency(draft.roomId, draft.senderId, draft.clientMsgId),
+      RedisKeys.dirtyRoomsOf(draft.roomId),
       STREAM_FIELD,
       json,
       this.config.IDEMPOTENCY_TTL_SEC,
       draft.roomId,
+      RedisKeys.roomChannel(draft.roomId),
     );
     if (created === 1) return { id: value, draft, duplicate: false };
-    return parseIdempotencyRecord(value);
+    return { ...parseMessageRecord(value), duplicate: true };
   }
 
   /** The message already stored for (sender, clientMsgId), if any: lets a retried file send skip its upload. */
-  async findDuplicate(senderId: string, clientMsgId: string): Promise<AppendResult | null> {
-    const value = await this.redis.get(RedisKeys.idempotency(senderId, clientMsgId));
+  async findDuplicate(roomId: string, senderId: string, clientMsgId: string): Promise<AppendResult | null> {
+    const value = await this.redis.get(RedisKeys.idempotency(roomId, senderId, clientMsgId));
     if (value === null) return null;
-    return parseIdempotencyRecord(value);
+    return { ...parseMessageRecord(value), duplicate: true };
+  }
+
+  /**
+   * Oldest entries of a room strictly newer than `after`, and whether the stream is known to hold
+   * all of them (see StreamSlice). One round trip.
+   */
+  async after(roomId: string, after: string, count: number): Promise<StreamSlice> {
+    const key = RedisKeys.roomStream(roomId);
+    const replies =
+      (await this.redis
+        .pipeline()
+        .xrange(key, '-', '+', 'COUNT', 1)
+        .xrange(key, `(${after}`, '+', 'COUNT', count)
+        .exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    const first = (replies[0]?.[1] as StreamEntry[])[0];
+    const entries = replies[1]?.[1] as StreamEntry[];
+    const complete = first !== undefined && compareStreamIds(first[0], after) <= 0;
+    return { entries, complete };
+  }
+
+  /** The id the room's stream gave last (also after the worker deleted it), or "0-0" if none. */
+  async lastId(roomId: string): Promise<string> {
+    try {
+      const info = (await this.redis.xinfo('STREAM', RedisKeys.roomStream(roomId))) as unknown[];
+      const at = info.indexOf('last-generated-id');
+      return at >= 0 ? String(info[at + 1]) : '0-0';
+    } catch (error) {
+      if (/no such key/i.test((error as Error).message)) return '0-0';
+      throw error;
+    }
   }
 
   /** Newest entries of a room strictly older than `before` (or the newest of all), newest first. */
@@ -121,9 +217,28 @@ export class ChatStreamRepository {
     )) as StreamEntry[];
   }
 
-  /** Up to `count` random rooms that may have unpersisted entries. */
+  /**
+   * Up to `count` random rooms that may have unpersisted entries, taken evenly from the
+   * partitions. One command per partition, sent together (one pipeline per cluster node).
+   */
   async dirtyRooms(count: number): Promise<string[]> {
-    return this.redis.srandmember(RedisKeys.dirtyRooms, count);
+    const perPartition = await Promise.all(
+      Array.from({ length: STREAM_PARTITIONS }, (_, partition) =>
+        this.redis.srandmember(RedisKeys.dirtyRooms(partition), count),
+      ),
+    );
+    const rooms: string[] = [];
+    for (let i = 0; rooms.length < count; i++) {
+      let any = false;
+      for (const list of perPartition) {
+        if (i >= list.length) continue;
+        any = true;
+        rooms.push(list[i]);
+        if (rooms.length === count) break;
+      }
+      if (!any) break;
+    }
+    return rooms;
   }
 
   /**
@@ -132,55 +247,56 @@ export class ChatStreamRepository {
    * entries are deleted only after their insert succeeded).
    */
   async claimRooms(roomIds: string[], owner: string, leaseMs: number): Promise<string[]> {
-    const pipeline = this.redis.pipeline();
-    for (const roomId of roomIds) pipeline.set(RedisKeys.drainLease(roomId), owner, 'PX', leaseMs, 'NX');
-    const replies = (await pipeline.exec()) ?? [];
-    return roomIds.filter((_, i) => replies[i]?.[1] === 'OK');
+    const taken = await perPartition(
+      this.redis,
+      roomIds,
+      (pipeline, roomId) => pipeline.set(RedisKeys.drainLease(roomId), owner, 'PX', leaseMs, 'NX'),
+      (roomId, reply) => (reply === 'OK' ? roomId : null),
+    );
+    return taken.filter((roomId): roomId is string => roomId !== null);
   }
 
   async releaseRooms(roomIds: string[], owner: string): Promise<void> {
-    if (!roomIds.length) return;
-    const pipeline = this.redis.pipeline() as LeasePipeline;
-    for (const roomId of roomIds) pipeline.chatRelease(RedisKeys.drainLease(roomId), owner);
-    await pipeline.exec();
+    await perPartition(
+      this.redis,
+      roomIds,
+      (pipeline, roomId) => pipeline.chatRelease(RedisKeys.drainLease(roomId), owner),
+      () => undefined,
+    );
   }
 
-  /** Oldest entries of each room, one pipelined round trip. */
+  /** Oldest entries of each room: one pipelined round trip per partition, all at once. */
   async readOldest(roomIds: string[], countPerRoom: number): Promise<Map<string, StreamEntry[]>> {
-    const pipeline = this.redis.pipeline();
-    for (const roomId of roomIds)
-      pipeline.xrange(RedisKeys.roomStream(roomId), '-', '+', 'COUNT', countPerRoom);
-    const replies = (await pipeline.exec()) ?? [];
-    const result = new Map<string, StreamEntry[]>();
-    replies.forEach(([error, entries], index) => {
-      if (error) throw error;
-      result.set(roomIds[index], entries as StreamEntry[]);
-    });
-    return result;
+    const entries = await perPartition(
+      this.redis,
+      roomIds,
+      (pipeline, roomId) => pipeline.xrange(RedisKeys.roomStream(roomId), '-', '+', 'COUNT', countPerRoom),
+      (roomId, reply) => [roomId, reply as StreamEntry[]] as const,
+    );
+    return new Map(entries);
   }
 
   /** XDELs exactly the given entries of each room. */
   async delete(idsByRoom: Map<string, string[]>): Promise<number> {
-    const pipeline = this.redis.pipeline();
-    for (const [roomId, ids] of idsByRoom)
-      if (ids.length) pipeline.xdel(RedisKeys.roomStream(roomId), ...ids);
-    const replies = (await pipeline.exec()) ?? [];
-    let deleted = 0;
-    for (const [error, count] of replies) {
-      if (error) throw error;
-      deleted += count as number;
-    }
-    return deleted;
+    const rooms = [...idsByRoom].filter(([, ids]) => ids.length).map(([roomId]) => roomId);
+    const counts = await perPartition(
+      this.redis,
+      rooms,
+      (pipeline, roomId) => pipeline.xdel(RedisKeys.roomStream(roomId), ...idsByRoom.get(roomId)!),
+      (_, reply) => reply as number,
+    );
+    return counts.reduce((sum, count) => sum + count, 0);
   }
 
   /** Drops rooms from the dirty set whose stream turned out empty. */
   async markClean(roomIds: string[]): Promise<void> {
-    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & {
-      chatClean(stream: string, dirty: string, roomId: string): unknown;
-    };
-    for (const roomId of roomIds)
-      pipeline.chatClean(RedisKeys.roomStream(roomId), RedisKeys.dirtyRooms, roomId);
-    await pipeline.exec();
+    await perPartition(
+      this.redis,
+      roomIds,
+      (pipeline, roomId) =>
+        pipeline.chatClean(RedisKeys.roomStream(roomId), RedisKeys.dirtyRoomsOf(roomId), roomId),
+      () => undefined,
+    );
   }
 
   async deadLetter(roomId: string, id: string, fields: string[], reason: string): Promise<void> {
@@ -198,12 +314,26 @@ export class ChatStreamRepository {
     );
   }
 
-  /** Size and age of what is acked but not yet persisted, scanning the dirty rooms in chunks. */
+  /** Size and age of what is acked but not yet persisted, scanning each partition's dirty rooms. */
   async backlog(): Promise<Backlog> {
+    const result: Backlog = { messages: 0, rooms: 0, oldestMs: null };
+    const partitions = await Promise.all(
+      Array.from({ length: STREAM_PARTITIONS }, (_, partition) => this.partitionBacklog(partition)),
+    );
+    for (const part of partitions) {
+      result.messages += part.messages;
+      result.rooms += part.rooms;
+      if (part.oldestMs !== null && (result.oldestMs === null || part.oldestMs < result.oldestMs))
+        result.oldestMs = part.oldestMs;
+    }
+    return result;
+  }
+
+  private async partitionBacklog(partition: number): Promise<Backlog> {
     const result: Backlog = { messages: 0, rooms: 0, oldestMs: null };
     let cursor = '0';
     do {
-      const [next, rooms] = await this.redis.sscan(RedisKeys.dirtyRooms, cursor, 'COUNT', 500);
+      const [next, rooms] = await this.redis.sscan(RedisKeys.dirtyRooms(partition), cursor, 'COUNT', 500);
       cursor = next;
       if (!rooms.length) continue;
       const pipeline = this.redis.pipeline();

@@ -1,10 +1,23 @@
 export {
   ChatStreamRepository,
+  parseMessageRecord,
   type AppendResult,
   type Backlog,
   type StreamEntry,
 } from './chat-stream.repository.js';
 export { MembershipCache, type MembershipSource } from './membership-cache.js';
-export { RedisKeys } from './redis-keys.js';
+export {
+  PresenceRepository,
+  type ConnectionEntry,
+  type RegisteredConnection,
+} from './presence.repository.js';
 export { REDIS } from './redis.token.js';
-export { RedisModule, createRedisClient, redisClientOptions, waitForReady } from './redis.module.js';
+export { RedisModule } from './redis.module.js';
+export {
+  createRedisClient,
+  redisClientOptions,
+  waitForReady,
+  type RedisClient,
+  type RedisConnectionConfig,
+} from './redis-client.js';
+export { RedisKeys, STREAM_PARTITIONS, partitionOf } from './redis-keys.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { AppError, ErrorCode, isObjectIdString } from '@chat/contracts';
+import type { RedisClient } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
 import { REDIS } from './redis.token.js';
 
@@ -20,7 +20,7 @@ export interface MembershipSource {
 @Injectable()
 export class MembershipCache {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

@@ -1,18 +1,52 @@
 /**
- * Every Redis key the apps use. Room keys carry the room id in a hash tag ({...}) so that a
- * room's keys live in one Redis Cluster slot.
+ * The chat keys are spread over STREAM_PARTITIONS partitions, and every key of one partition
+ * carries the partition in its hash tag (`{p17}`), so it lives in one Redis Cluster slot. That
+ * is what lets one Lua script append to a room's stream, record the idempotency key, mark the
+ * room dirty for the worker and publish the message, atomically, also on a Redis Cluster. The
+ * number is part of the key layout: changing it re-homes every room, so it is a constant.
  */
+export const STREAM_PARTITIONS = 64;
+
+/** FNV-1a of the room id: stable across processes and languages, spread evenly. */
+export function partitionOf(roomId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < roomId.length; i++) {
+    hash ^= roomId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % STREAM_PARTITIONS;
+}
+
+const tag = (roomId: string) => `{p${partitionOf(roomId)}}`;
+
+/** Every Redis key and channel the apps use. */
 export const RedisKeys = {
   /** The chat stream of one room: the write-behind log the worker drains into MongoDB. */
-  roomStream: (roomId: string) => `chat:{${roomId}}:stream`,
+  roomStream: (roomId: string) => `chat:${tag(roomId)}:stream:${roomId}`,
+  /** Sharded pub/sub channel on which the append script publishes each new message of the room. */
+  roomChannel: (roomId: string) => `chat:${tag(roomId)}:live:${roomId}`,
   /** The worker that currently drains the room (a lease with expiry). */
-  drainLease: (roomId: string) => `chat:{${roomId}}:drain-lease`,
-  /** Rooms whose stream may hold entries the worker has not persisted yet. */
-  dirtyRooms: 'chat:dirty-rooms',
-  /** Idempotency record of one (sender, clientMsgId): "<entry id>\n<draft json>". */
-  idempotency: (senderId: string, clientMsgId: string) => `chat:idem:{${senderId}}:${clientMsgId}`,
+  drainLease: (roomId: string) => `chat:${tag(roomId)}:lease:${roomId}`,
+  /** Rooms of one partition whose stream may hold entries the worker has not persisted yet. */
+  dirtyRooms: (partition: number) => `chat:{p${partition}}:dirty`,
+  /** The dirty set of the room's partition. */
+  dirtyRoomsOf: (roomId: string) => `chat:${tag(roomId)}:dirty`,
+  /**
+   * Idempotency record of one (sender, clientMsgId) in a room: "<entry id>\n<draft json>". A
+   * retry always targets the same room, so the record lives beside the room's stream.
+   */
+  idempotency: (roomId: string, senderId: string, clientMsgId: string) =>
+    `chat:${tag(roomId)}:idem:${senderId}:${clientMsgId}`,
   /** Cached positive membership answers of a room. */
   roomMembers: (roomId: string) => `room:{${roomId}}:members`,
+  /** Online users of a room: user → expiry (ms) of their freshest connection in it. */
+  roomPresence: (roomId: string) => `presence:{${roomId}}:users`,
+  /** One user's connections in a room: socket id → expiry (ms). */
+  roomUserConnections: (roomId: string, userId: string) => `presence:{${roomId}}:conn:${userId}`,
+  /** The connections of one socket instance: socket id → JSON, expiring with the instance. */
+  instanceConnections: (instanceId: string) => `presence:instance:{${instanceId}}`,
+  /** Socket instances alive: instance id → expiry (ms). */
+  instances: 'presence:instances',
   /** Entries the worker could not decode, with the reason. */
   deadLetters: 'chat:dead-letters',
 } as const;

@@ -6,47 +6,13 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { HealthRegistry } from '@chat/observability';
 import { ChatStreamRepository } from './chat-stream.repository.js';
 import { MembershipCache } from './membership-cache.js';
+import { PresenceRepository } from './presence.repository.js';
+import { createRedisClient, waitForReady, type RedisClient } from './redis-client.js';
 import { REDIS } from './redis.token.js';
-
-/**
- * Options that make a Redis outage visible at once instead of queueing commands in memory:
- * a send must fail with STORE_FAILED, never hang or be acked late. The client reconnects by
- * itself when Redis returns.
- */
-export function redisClientOptions(name: string) {
-  return {
-    connectionName: name,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 5000,
-    retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
-  };
-}
-
-export function createRedisClient(url: string, name: string): Redis {
-  return new Redis(url, redisClientOptions(name));
-}
-
-/** Waits until the client is ready, or gives up after timeoutMs without throwing. */
-export async function waitForReady(client: Redis, timeoutMs: number): Promise<boolean> {
-  if (client.status === 'ready') return true;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      client.off('ready', onReady);
-      resolve(false);
-    }, timeoutMs);
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    client.once('ready', onReady);
-  });
-}
 
 /** Owns the app's Redis connection: one client, one health check, closed on shutdown. */
 @Global()
@@ -55,18 +21,19 @@ export async function waitForReady(client: Redis, timeoutMs: number): Promise<bo
     {
       provide: REDIS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => createRedisClient(config.REDIS_URL, 'chat'),
+      useFactory: (config: AppConfig) => createRedisClient(config, 'chat'),
     },
     ChatStreamRepository,
     MembershipCache,
+    PresenceRepository,
   ],
-  exports: [REDIS, ChatStreamRepository, MembershipCache],
+  exports: [REDIS, ChatStreamRepository, MembershipCache, PresenceRepository],
 })
 export class RedisModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly health: HealthRegistry,
   ) {}
 

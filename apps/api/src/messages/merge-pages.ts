@@ -1,4 +1,4 @@
-import { compareStreamIds, type Message, type MessagePage } from '@chat/contracts';
+import { mergeMessages, type Message, type MessagePage } from '@chat/contracts';
 
 /**
  * Merges the newest `limit + 1` unpersisted messages (stream tail) with the newest `limit + 1`
@@ -7,10 +7,7 @@ import { compareStreamIds, type Message, type MessagePage } from '@chat/contract
  * when the union holds more than `limit` messages.
  */
 export function mergePages(fromStream: Message[], fromDatabase: Message[], limit: number): MessagePage {
-  const byId = new Map<string, Message>();
-  for (const message of fromStream) byId.set(message.id, message);
-  for (const message of fromDatabase) if (!byId.has(message.id)) byId.set(message.id, message);
-  const all = [...byId.values()].sort((a, b) => compareStreamIds(b.id, a.id));
+  const all = mergeMessages(fromStream, fromDatabase, 'newest-first');
   const items = all.slice(0, limit);
   return { items, nextBefore: all.length > limit ? items[items.length - 1].id : null };
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -9,9 +10,10 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { AuthUser } from '@chat/auth';
+import { PresenceRepository } from '@chat/redis';
 import { ErrorDto } from '../auth/dto/credentials.dto.js';
 import { CurrentUser, JwtAuthGuard } from '../auth/jwt-auth.guard.js';
-import { CreateRoomDto, RoomDto } from './dto/room.dto.js';
+import { CreateRoomDto, RoomDto, RoomPresenceDto } from './dto/room.dto.js';
 import { RoomsService } from './rooms.service.js';
 
 @ApiTags('rooms')
@@ -20,7 +22,10 @@ import { RoomsService } from './rooms.service.js';
 @UseGuards(JwtAuthGuard)
 @Controller('rooms')
 export class RoomsController {
-  constructor(private readonly rooms: RoomsService) {}
+  constructor(
+    private readonly rooms: RoomsService,
+    private readonly presenceRepository: PresenceRepository,
+  ) {}
 
   @Get()
   @ApiOkResponse({ type: [RoomDto], description: 'the rooms the caller belongs to' })
@@ -40,5 +45,19 @@ export class RoomsController {
   @ApiNotFoundResponse({ type: ErrorDto })
   async join(@Param('roomId') roomId: string, @CurrentUser() user: AuthUser): Promise<void> {
     await this.rooms.join(roomId, user.id);
+  }
+
+  @Get(':roomId/presence')
+  @ApiOkResponse({
+    type: RoomPresenceDto,
+    description:
+      'users with a live socket connection in the room, on any socket instance; a crashed ' +
+      "instance's users drop out within 3 × PRESENCE_HEARTBEAT_MS",
+  })
+  @ApiForbiddenResponse({ type: ErrorDto, description: 'not a member of the room' })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  async presence(@Param('roomId') roomId: string, @CurrentUser() user: AuthUser): Promise<RoomPresenceDto> {
+    await this.rooms.assertMember(roomId, user.id);
+    return { roomId, users: await this.presenceRepository.online(roomId) };
   }
 }

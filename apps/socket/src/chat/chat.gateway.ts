@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -11,27 +11,41 @@ import {
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import { TokenService, bearerToken, type AuthUser } from '@chat/auth';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
 import {
   AppError,
   ErrorCode,
   SocketEvent,
+  parseJoinPayload,
   parseRoomPayload,
   type Ack,
   type AckError,
   type ClientToServerEvents,
   type Message,
+  type PresenceUser,
+  type RoomJoinResult,
   type ServerToClientEvents,
 } from '@chat/contracts';
 import { MetricsService } from '@chat/observability';
+import { RecoveryService } from '../delivery/recovery.service.js';
+import { RoomFeed } from '../delivery/room-feed.service.js';
+import { PresenceService } from '../presence/presence.service.js';
 import { ChatService } from './chat.service.js';
 import { MembershipService } from './membership.service.js';
+import { RateLimiter } from './rate-limiter.js';
+import { SessionTimers } from './session-timers.js';
 
 interface SocketData {
   user: AuthUser;
+  /** Expiry of the connection's access token (ms since epoch). */
+  expiresAt: number;
   /** Rooms this connection has proven membership of: chat:send there needs no lookup. */
   verifiedRooms: Set<string>;
+  /** Rooms this connection joined: it holds one reference on each room's live feed. */
+  joinedRooms: Set<string>;
 }
 
+type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
 
 function toAckError(error: unknown, logger: Logger): AckError {
@@ -41,14 +55,19 @@ function toAckError(error: unknown, logger: Logger): AckError {
 }
 
 /**
- * The realtime contract: JWT on the handshake, room:join / room:leave, chat:send. Every event
- * answers through its ack; errors never escape as socket.io "exception" events.
+ * The realtime contract: JWT on the handshake, room:join (with replay of missed messages) /
+ * room:leave, chat:send, presence, token refresh. Every event answers through its ack; errors
+ * never escape as socket.io "exception" events. Stored messages reach the room through RoomFeed.
  */
 @WebSocketGateway()
-export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+export class ChatGateway
+  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown
+{
   private readonly logger = new Logger(ChatGateway.name);
-  @WebSocketServer() server: Server<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
+  @WebSocketServer() server: ChatServer;
 
+  private draining = false;
+  private inFlight = 0;
   private readonly connections;
   private readonly sent;
   private readonly failures;
@@ -58,6 +77,12 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly tokens: TokenService,
     private readonly chat: ChatService,
     private readonly membership: MembershipService,
+    private readonly feed: RoomFeed,
+    private readonly recovery: RecoveryService,
+    private readonly presence: PresenceService,
+    private readonly rateLimiter: RateLimiter,
+    private readonly sessions: SessionTimers,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
     this.connections = metrics.gauge('chat_socket_connections', 'Open socket.io connections');
@@ -73,14 +98,25 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     );
   }
 
-  afterInit(server: Server): void {
+  afterInit(server: ChatServer): void {
+    this.feed.attach(server);
     server.use((socket, next) => {
+      if (this.draining) {
+        // The client's reconnection (with backoff) lands on another instance.
+        const err = new Error(ErrorCode.UNAVAILABLE) as Error & { data?: unknown };
+        err.data = { code: ErrorCode.UNAVAILABLE, message: 'this instance is shutting down' };
+        return next(err);
+      }
       const auth = socket.handshake.auth as { token?: unknown } | undefined;
       const token = auth?.token ?? bearerToken(socket.handshake.headers.authorization);
       try {
-        const { id, username } = this.tokens.verifyAccess(token);
-        (socket.data as SocketData).user = { id, username };
-        (socket.data as SocketData).verifiedRooms = new Set();
+        const { id, username, expiresAt } = this.tokens.verifyAccess(token);
+        Object.assign(socket.data, {
+          user: { id, username },
+          expiresAt,
+          verifiedRooms: new Set(),
+          joinedRooms: new Set(),
+        } satisfies SocketData);
         next();
       } catch (error) {
         const err = new Error(ErrorCode.UNAUTHORIZED) as Error & { data?: unknown };
@@ -90,22 +126,55 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     });
   }
 
-  handleConnection(): void {
+  handleConnection(socket: ChatSocket): void {
     this.connections.inc();
+    this.presence.connected(socket.id, socket.data.user);
+    // Round trip of engine.io's own heartbeat: no extra traffic.
+    let pingSentAt = 0;
+    socket.conn.on('packetCreate', (packet: { type: string }) => {
+      if (packet.type === 'ping') pingSentAt = performance.now();
+    });
+    socket.conn.on('packet', (packet: { type: string }) => {
+      if (packet.type === 'pong' && pingSentAt)
+        this.presence.recordRtt(socket.id, performance.now() - pingSentAt);
+    });
+    this.sessions.schedule(socket, socket.data.expiresAt);
   }
 
-  handleDisconnect(): void {
+  handleDisconnect(socket: ChatSocket): void {
     this.connections.dec();
+    this.sessions.clear(socket);
+    for (const roomId of socket.data.joinedRooms ?? []) this.feed.release(roomId);
+    socket.data.joinedRooms?.clear();
+    void this.presence
+      .disconnected(socket.id)
+      .then((result) => result?.offlineIn.forEach((roomId) => this.announce(roomId, result.user, false)))
+      .catch(() => undefined);
   }
 
   @SubscribeMessage(SocketEvent.RoomJoin)
-  async join(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<Ack> {
+  async join(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<Partial<RoomJoinResult>>> {
     try {
-      const { roomId } = parseRoomPayload(body);
-      await this.membership.assertMember(roomId, socket.data.user.id);
-      socket.data.verifiedRooms.add(roomId);
-      await socket.join(roomId);
-      return { ok: true };
+      const { roomId, lastMessageId } = parseJoinPayload(body);
+      const { user, verifiedRooms, joinedRooms } = socket.data;
+      await this.membership.assertMember(roomId, user.id);
+      verifiedRooms.add(roomId);
+      if (joinedRooms.has(roomId)) {
+        // A re-join (e.g. with lastMessageId) starts over from the replay.
+        await socket.leave(roomId);
+      } else {
+        await this.feed.acquire(roomId);
+        joinedRooms.add(roomId);
+      }
+      // Without lastMessageId the ack is exactly {ok: true}, as before recovery existed.
+      let result: RoomJoinResult | undefined;
+      if (lastMessageId) result = await this.recovery.joinAfter(socket, roomId, lastMessageId);
+      else await socket.join(roomId);
+      if (await this.presence.joined(socket.id, roomId).catch(() => false)) this.announce(roomId, user, true);
+      return { ok: true, ...result };
     } catch (error) {
       return this.fail(SocketEvent.RoomJoin, error);
     }
@@ -116,6 +185,11 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     try {
       const { roomId } = parseRoomPayload(body);
       await socket.leave(roomId);
+      if (socket.data.joinedRooms.delete(roomId)) {
+        this.feed.release(roomId);
+        if (await this.presence.left(socket.id, roomId).catch(() => false))
+          this.announce(roomId, socket.data.user, false);
+      }
       return { ok: true };
     } catch (error) {
       return this.fail(SocketEvent.RoomLeave, error);
@@ -128,24 +202,94 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     @MessageBody() body: unknown,
   ): Promise<Ack<{ message: Message }>> {
     const started = process.hrtime.bigint();
+    this.inFlight++;
     try {
-      const payload = this.chat.validate(body);
+      if (this.draining)
+        throw new AppError(
+          ErrorCode.STORE_FAILED,
+          'this instance is shutting down; nothing was saved, retry',
+        );
       const { user, verifiedRooms } = socket.data;
+      if (!this.rateLimiter.take(user.id))
+        throw new AppError(ErrorCode.RATE_LIMITED, 'too many messages; slow down and retry');
+      const payload = this.chat.validate(body);
       if (!verifiedRooms.has(payload.roomId)) {
         await this.membership.assertMember(payload.roomId, user.id);
         verifiedRooms.add(payload.roomId);
       }
+      // Storing also publishes it to the room, on every instance (RoomFeed).
       const { message, duplicate } = await this.chat.store(user, payload);
-      if (!duplicate) {
-        // Everyone in the room on every instance, except this socket: it gets the ack instead.
-        socket.to(message.roomId).emit(SocketEvent.ChatMessage, message);
-        this.sent.inc();
-      }
+      if (!duplicate) this.sent.inc();
       this.ackLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
       return { ok: true, message };
     } catch (error) {
       return this.fail(SocketEvent.ChatSend, error);
+    } finally {
+      this.inFlight--;
     }
+  }
+
+  @SubscribeMessage(SocketEvent.PresenceGet)
+  async presenceOf(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<{ users: PresenceUser[] }>> {
+    try {
+      const { roomId } = parseRoomPayload(body);
+      if (!socket.data.verifiedRooms.has(roomId)) {
+        await this.membership.assertMember(roomId, socket.data.user.id);
+        socket.data.verifiedRooms.add(roomId);
+      }
+      return { ok: true, users: await this.presence.online(roomId) };
+    } catch (error) {
+      return this.fail(SocketEvent.PresenceGet, error);
+    }
+  }
+
+  @SubscribeMessage(SocketEvent.AuthRefresh)
+  refresh(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Ack<{ expiresAt: string }> {
+    try {
+      const token = (body as { token?: unknown } | null)?.token;
+      const { id, expiresAt } = this.tokens.verifyAccess(token);
+      if (id !== socket.data.user.id)
+        throw new AppError(ErrorCode.UNAUTHORIZED, 'the token belongs to another user');
+      socket.data.expiresAt = expiresAt;
+      this.sessions.schedule(socket, expiresAt);
+      return { ok: true, expiresAt: new Date(expiresAt).toISOString() };
+    } catch (error) {
+      return this.fail(SocketEvent.AuthRefresh, error);
+    }
+  }
+
+  @SubscribeMessage(SocketEvent.Ping)
+  ping(): Ack<{ serverTime: number }> {
+    return { ok: true, serverTime: Date.now() };
+  }
+
+  /**
+   * SIGTERM: refuse new connections and sends, let the sends in flight finish (up to
+   * SHUTDOWN_GRACE_MS), leave presence, then close the connections. Clients see a transport
+   * close and reconnect by themselves, to another instance.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.draining = true;
+    const deadline = Date.now() + this.config.SHUTDOWN_GRACE_MS;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (this.inFlight > 0) this.logger.warn(`${this.inFlight} sends still in flight at shutdown`);
+    const sockets = [...this.server.of('/').sockets.values()] as ChatSocket[];
+    await Promise.all(
+      sockets.map(async (socket) => {
+        const result = await this.presence.disconnected(socket.id).catch(() => null);
+        result?.offlineIn.forEach((roomId) => this.announce(roomId, result.user, false));
+      }),
+    );
+    for (const socket of sockets) socket.conn.close();
+  }
+
+  private announce(roomId: string, user: AuthUser, online: boolean): void {
+    this.server
+      .to(roomId)
+      .emit(SocketEvent.PresenceUpdate, { roomId, user: { id: user.id, username: user.username }, online });
   }
 
   private fail(event: string, error: unknown): AckError {

@@ -1,9 +1,16 @@
 import { Module } from '@nestjs/common';
+import { DeliveryModule } from '../delivery/delivery.module.js';
+import { PresenceModule } from '../presence/presence.module.js';
 import { ChatGateway } from './chat.gateway.js';
 import { ChatService } from './chat.service.js';
 import { FileUploadClient } from './file-upload.client.js';
 import { MembershipService } from './membership.service.js';
+import { RateLimiter } from './rate-limiter.js';
+import { SessionTimers } from './session-timers.js';
 
 /** The socket.io gateway and the path of a message into the room's Redis stream. */
-@Module({ providers: [ChatGateway, ChatService, MembershipService, FileUploadClient] })
+@Module({
+  imports: [DeliveryModule, PresenceModule],
+  providers: [ChatGateway, ChatService, MembershipService, FileUploadClient, RateLimiter, SessionTimers],
+})
 export class ChatModule {}

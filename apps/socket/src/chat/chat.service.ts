@@ -44,7 +44,9 @@ export class ChatService {
     let file: StoredFileRef | undefined;
     if (payload.file) {
       // A retried file message must not upload the file again.
-      const previous = await this.stream.findDuplicate(user.id, payload.clientMsgId).catch(() => null);
+      const previous = await this.stream
+        .findDuplicate(payload.roomId, user.id, payload.clientMsgId)
+        .catch(() => null);
       if (previous)
         return { message: this.signer.withUrl(draftToMessage(previous.id, previous.draft)), duplicate: true };
       file = await this.files.upload(payload.file, payload.roomId, user.id, payload.clientMsgId);

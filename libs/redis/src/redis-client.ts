@@ -1,0 +1,78 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { AppConfig } from '@chat/config';
+
+/** A single Redis or a Redis Cluster: the apps use the commands both share. */
+export type RedisClient = Redis | Cluster;
+
+export type RedisConnectionConfig = Pick<AppConfig, 'REDIS_URL' | 'redisClusterNodes'>;
+
+export interface RedisClientOptions {
+  /**
+   * A pub/sub connection: it keeps ioredis' offline queue so (s)subscribe calls made while Redis
+   * is away are sent, and re-sent, when it returns.
+   */
+  subscriber?: boolean;
+}
+
+/**
+ * Options that make a Redis outage visible at once instead of queueing commands in memory:
+ * a send must fail with STORE_FAILED, never hang or be acked late. The client reconnects by
+ * itself when Redis returns.
+ */
+export function redisClientOptions(
+  name: string,
+  { subscriber = false }: RedisClientOptions = {},
+): RedisOptions {
+  return {
+    connectionName: name,
+    enableOfflineQueue: subscriber,
+    maxRetriesPerRequest: subscriber ? null : 1,
+    commandTimeout: subscriber ? undefined : 5000,
+    retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+  };
+}
+
+/** Credentials, database-free, and TLS of REDIS_URL, for the nodes of a cluster. */
+function nodeOptions(url: string): RedisOptions {
+  const parsed = new URL(url);
+  return {
+    ...(parsed.username && { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password && { password: decodeURIComponent(parsed.password) }),
+    ...(parsed.protocol === 'rediss:' && { tls: {} }),
+  };
+}
+
+export function createRedisClient(
+  config: RedisConnectionConfig,
+  name: string,
+  options: RedisClientOptions = {},
+): RedisClient {
+  const base = redisClientOptions(name, options);
+  if (!config.redisClusterNodes) return new Redis(config.REDIS_URL, base);
+  const clusterOptions: ClusterOptions = {
+    redisOptions: { ...nodeOptions(config.REDIS_URL), ...base },
+    enableOfflineQueue: base.enableOfflineQueue,
+    // Commands to different nodes issued in one tick go out as one pipeline per node.
+    enableAutoPipelining: true,
+    // One subscriber connection per primary, so SSUBSCRIBE reaches the shard owning the channel.
+    shardedSubscribers: options.subscriber === true,
+    clusterRetryStrategy: base.retryStrategy,
+  };
+  return new Cluster(config.redisClusterNodes, clusterOptions);
+}
+
+/** Waits until the client is ready, or gives up after timeoutMs without throwing. */
+export async function waitForReady(client: RedisClient, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return true;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    client.once('ready', onReady);
+  });
+}
