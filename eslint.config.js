@@ -5,6 +5,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      'libs/*/dist/**',
       '.data/**',
       'node_modules/**',
       '.nx/**',

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { RedisKeys } from '@chat/redis';
 import type { Message } from '@chat/contracts';
@@ -5,6 +6,9 @@ import { createRoom, createUser, fullHistory, http, type TestUser } from '../sup
 import { startAppProcess, type AppProcess } from '../support/processes.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { collect, connect, type ClientSocket } from '../support/socket.js';
+
+// Four processes and 500 messages: allow for a loaded 2-core CI machine.
+jest.setTimeout(150_000);
 
 /**
  * The whole system as a frontend sees it: four app processes, two users chatting over socket.io,

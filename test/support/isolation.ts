@@ -8,4 +8,11 @@ export function redisDb(db: number): string {
   return url.toString();
 }
 
-export const REDIS_DB = { e2e: 13, workerCrash: 12, mongoOutage: 11, redisOutage: 10, workers: 9 } as const;
+export const REDIS_DB = {
+  e2e: 13,
+  workerCrash: 12,
+  mongoOutage: 11,
+  redisOutage: 10,
+  workers: 9,
+  scaleOut: 8,
+} as const;

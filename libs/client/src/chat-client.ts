@@ -9,7 +9,7 @@ import {
   type PresenceUpdate,
   type PresenceUser,
   type ServerToClientEvents,
-} from '@chat/contracts';
+} from '../../contracts/src/index.js';
 import { Emitter } from './emitter.js';
 import { resolveToken, type TokenSource } from './token.js';
 
@@ -339,8 +339,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     event: E,
     payload: Parameters<ClientToServerEvents[E]>[0],
   ): Promise<object> {
+    // A join may replay many messages before its ack: give it longer.
+    const timeout = event === SocketEvent.RoomJoin ? Math.max(this.ackTimeoutMs, 120_000) : this.ackTimeoutMs;
     const ack = (await (
-      this.socket.timeout(this.ackTimeoutMs) as unknown as {
+      this.socket.timeout(timeout) as unknown as {
         emitWithAck(event: string, payload: unknown): Promise<Ack>;
       }
     ).emitWithAck(event, payload)) as Ack;

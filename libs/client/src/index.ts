@@ -14,5 +14,5 @@ export type {
   PresenceUser,
   ClientToServerEvents,
   ServerToClientEvents,
-} from '@chat/contracts';
-export { ErrorCode } from '@chat/contracts';
+} from '../../contracts/src/index.js';
+export { ErrorCode } from '../../contracts/src/index.js';

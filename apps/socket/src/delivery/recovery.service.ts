@@ -7,7 +7,8 @@ import { MetricsService } from '@chat/observability';
 import { ReplayService } from './replay.service.js';
 import { RoomFeed } from './room-feed.service.js';
 
-const REPLAY_PAGE = 500;
+// Large pages: on FerretDB every MongoDB range read scans, so fewer reads matter more than their size.
+const REPLAY_PAGE = 2000;
 
 /**
  * `room:join` with lastMessageId: the socket gets every message after it, then live ones, in

@@ -1,0 +1,4 @@
+export function startRedisCluster(options: {
+  ports: number[];
+  dir?: string;
+}): Promise<{ nodes: string; stop(): Promise<void> }>;
