@@ -27,6 +27,8 @@ export default async function globalSetup() {
   const { MongoClient } = await import('mongodb');
   const mongo = await MongoClient.connect(mongoUrl.toString());
   await mongo.db().dropDatabase();
+  // test/scale keeps its 10,000-message room apart; start it empty too, so runs stay alike.
+  await mongo.db(`${TEST_MONGO_DB}_scale`).dropDatabase();
   await mongo.close();
 
   process.env.TEST_REDIS_URL = redisUrl.toString();

@@ -24,6 +24,7 @@ export {
 export {
   PoisonEntryError,
   STREAM_FIELD,
+  decodeEntries,
   decodeEntry,
   draftToMessage,
   encodeDraft,

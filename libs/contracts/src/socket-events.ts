@@ -39,8 +39,9 @@ export interface RoomJoinResult {
   /** Messages sent before the ack because they followed lastMessageId. */
   replayed: number;
   /**
-   * False when more than RECOVERY_MAX_MESSAGES followed lastMessageId: nothing was replayed and
-   * the client should reload the room's history over REST. True otherwise.
+   * False when more than RECOVERY_MAX_MESSAGES followed lastMessageId: the replay stopped before
+   * the limit (`replayed` says how many came), live messages start now, and the client should
+   * reload the room's history over REST for the gap. True otherwise.
    */
   recovered: boolean;
 }

@@ -26,6 +26,25 @@ export function decodeEntry(id: string, fields: string[]): Message {
   return draftToMessage(id, parseDraft(raw, id));
 }
 
+/**
+ * Decodes a read of stream entries, skipping the undecodable ones (the worker dead-letters those)
+ * after telling `onSkip` about each.
+ */
+export function decodeEntries(
+  entries: Array<[id: string, fields: string[]]>,
+  onSkip: (id: string, error: Error) => void,
+): Message[] {
+  const messages: Message[] = [];
+  for (const [id, fields] of entries) {
+    try {
+      messages.push(decodeEntry(id, fields));
+    } catch (error) {
+      onSkip(id, error as Error);
+    }
+  }
+  return messages;
+}
+
 export function draftToMessage(id: string, draft: MessageDraft): Message {
   const message: Message = {
     id,

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { FileUrlSigner } from '@chat/auth';
-import { decodeEntry, type Message, type MessagePage } from '@chat/contracts';
+import { decodeEntries, type MessagePage } from '@chat/contracts';
 import { MessagesRepository } from '@chat/database';
 import { ChatStreamRepository } from '@chat/redis';
 import { RoomsService } from '../rooms/rooms.service.js';
@@ -37,14 +37,9 @@ export class MessagesService {
   ): Promise<MessagePage> {
     await this.rooms.assertMember(roomId, userId);
     const entries = await this.stream.tail(roomId, limit + 1, before);
-    const fromStream: Message[] = [];
-    for (const [id, fields] of entries) {
-      try {
-        fromStream.push(decodeEntry(id, fields));
-      } catch (error) {
-        this.logger.warn(`skipping undecodable stream entry ${roomId}/${id}: ${(error as Error).message}`);
-      }
-    }
+    const fromStream = decodeEntries(entries, (id, error) =>
+      this.logger.warn(`skipping undecodable stream entry ${roomId}/${id}: ${error.message}`),
+    );
     const streamFillsPage = entries.length > limit && fromStream.length === entries.length;
     const fromDatabase = streamFillsPage ? [] : await this.messages.page(roomId, limit + 1, before);
     const page = mergePages(fromStream, fromDatabase, limit);

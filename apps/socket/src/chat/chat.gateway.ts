@@ -48,6 +48,11 @@ interface SocketData {
 type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
 
+/** A handshake refusal: the client's connect_error carries `code` as its message and in `data`. */
+function refusal(code: ErrorCode, message: string): Error {
+  return Object.assign(new Error(code), { data: { code, message } });
+}
+
 function toAckError(error: unknown, logger: Logger): AckError {
   if (error instanceof AppError) return { ok: false, error: { code: error.code, message: error.message } };
   logger.error({ err: error }, 'unexpected error in socket handler');
@@ -101,12 +106,8 @@ export class ChatGateway
   afterInit(server: ChatServer): void {
     this.feed.attach(server);
     server.use((socket, next) => {
-      if (this.draining) {
-        // The client's reconnection (with backoff) lands on another instance.
-        const err = new Error(ErrorCode.UNAVAILABLE) as Error & { data?: unknown };
-        err.data = { code: ErrorCode.UNAVAILABLE, message: 'this instance is shutting down' };
-        return next(err);
-      }
+      // The client's reconnection (with backoff) lands on another instance.
+      if (this.draining) return next(refusal(ErrorCode.UNAVAILABLE, 'this instance is shutting down'));
       const auth = socket.handshake.auth as { token?: unknown } | undefined;
       const token = auth?.token ?? bearerToken(socket.handshake.headers.authorization);
       try {
@@ -119,9 +120,7 @@ export class ChatGateway
         } satisfies SocketData);
         next();
       } catch (error) {
-        const err = new Error(ErrorCode.UNAUTHORIZED) as Error & { data?: unknown };
-        err.data = { code: ErrorCode.UNAUTHORIZED, message: (error as Error).message };
-        next(err);
+        next(refusal(ErrorCode.UNAUTHORIZED, (error as Error).message));
       }
     });
   }
@@ -146,10 +145,7 @@ export class ChatGateway
     this.sessions.clear(socket);
     for (const roomId of socket.data.joinedRooms ?? []) this.feed.release(roomId);
     socket.data.joinedRooms?.clear();
-    void this.presence
-      .disconnected(socket.id)
-      .then((result) => result?.offlineIn.forEach((roomId) => this.announce(roomId, result.user, false)))
-      .catch(() => undefined);
+    void this.leavePresence(socket.id);
   }
 
   @SubscribeMessage(SocketEvent.RoomJoin)
@@ -209,14 +205,11 @@ export class ChatGateway
           ErrorCode.STORE_FAILED,
           'this instance is shutting down; nothing was saved, retry',
         );
-      const { user, verifiedRooms } = socket.data;
+      const { user } = socket.data;
       if (!this.rateLimiter.take(user.id))
         throw new AppError(ErrorCode.RATE_LIMITED, 'too many messages; slow down and retry');
       const payload = this.chat.validate(body);
-      if (!verifiedRooms.has(payload.roomId)) {
-        await this.membership.assertMember(payload.roomId, user.id);
-        verifiedRooms.add(payload.roomId);
-      }
+      await this.assertMemberOnce(socket, payload.roomId);
       // Storing also publishes it to the room, on every instance (RoomFeed).
       const { message, duplicate } = await this.chat.store(user, payload);
       if (!duplicate) this.sent.inc();
@@ -236,10 +229,7 @@ export class ChatGateway
   ): Promise<Ack<{ users: PresenceUser[] }>> {
     try {
       const { roomId } = parseRoomPayload(body);
-      if (!socket.data.verifiedRooms.has(roomId)) {
-        await this.membership.assertMember(roomId, socket.data.user.id);
-        socket.data.verifiedRooms.add(roomId);
-      }
+      await this.assertMemberOnce(socket, roomId);
       return { ok: true, users: await this.presence.online(roomId) };
     } catch (error) {
       return this.fail(SocketEvent.PresenceGet, error);
@@ -277,13 +267,21 @@ export class ChatGateway
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (this.inFlight > 0) this.logger.warn(`${this.inFlight} sends still in flight at shutdown`);
     const sockets = [...this.server.of('/').sockets.values()] as ChatSocket[];
-    await Promise.all(
-      sockets.map(async (socket) => {
-        const result = await this.presence.disconnected(socket.id).catch(() => null);
-        result?.offlineIn.forEach((roomId) => this.announce(roomId, result.user, false));
-      }),
-    );
+    await Promise.all(sockets.map((socket) => this.leavePresence(socket.id)));
     for (const socket of sockets) socket.conn.close();
+  }
+
+  /** chat:send and presence:get on a room this connection has not proven membership of yet. */
+  private async assertMemberOnce(socket: ChatSocket, roomId: string): Promise<void> {
+    if (socket.data.verifiedRooms.has(roomId)) return;
+    await this.membership.assertMember(roomId, socket.data.user.id);
+    socket.data.verifiedRooms.add(roomId);
+  }
+
+  /** Removes the connection from presence and tells the rooms where its user went offline. */
+  private async leavePresence(socketId: string): Promise<void> {
+    const result = await this.presence.disconnected(socketId).catch(() => null);
+    result?.offlineIn.forEach((roomId) => this.announce(roomId, result.user, false));
   }
 
   private announce(roomId: string, user: AuthUser, online: boolean): void {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { decodeEntry, mergeMessages, type Message } from '@chat/contracts';
+import { decodeEntries, mergeMessages, type Message } from '@chat/contracts';
 import { MessagesRepository } from '@chat/database';
 import { ChatStreamRepository } from '@chat/redis';
 
@@ -21,14 +21,9 @@ export class ReplayService {
   /** Up to `limit` messages of the room strictly after `after`, oldest first. */
   async after(roomId: string, after: string, limit: number): Promise<Message[]> {
     const slice = await this.stream.after(roomId, after, limit);
-    const fromStream: Message[] = [];
-    for (const [id, fields] of slice.entries) {
-      try {
-        fromStream.push(decodeEntry(id, fields));
-      } catch (error) {
-        this.logger.warn(`skipping undecodable stream entry ${roomId}/${id}: ${(error as Error).message}`);
-      }
-    }
+    const fromStream = decodeEntries(slice.entries, (id, error) =>
+      this.logger.warn(`skipping undecodable stream entry ${roomId}/${id}: ${error.message}`),
+    );
     if (slice.complete) return fromStream;
     const fromDatabase = await this.messages.after(roomId, after, limit);
     return mergeMessages(fromStream, fromDatabase, 'oldest-first').slice(0, limit);

@@ -114,10 +114,6 @@ export class RoomFeed implements OnApplicationShutdown {
         taps: new Set(),
       };
       created.ready = this.subscribe(created);
-      // A failed subscription is forgotten, so the next join tries again.
-      created.ready.catch(() => {
-        if (this.rooms.get(roomId) === created && created.refs === 0) this.forget(created);
-      });
       this.rooms.set(roomId, created);
       this.byChannel.set(channel, created);
       room = created;
@@ -126,6 +122,7 @@ export class RoomFeed implements OnApplicationShutdown {
     try {
       await room.ready;
     } catch (error) {
+      // Every waiter releases: the last one forgets the room, so the next join tries again.
       this.release(roomId);
       throw error;
     }
@@ -146,11 +143,6 @@ export class RoomFeed implements OnApplicationShutdown {
     return () => room.taps.delete(tap);
   }
 
-  /** Rooms this instance is subscribed to. */
-  get roomCount(): number {
-    return this.rooms.size;
-  }
-
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
@@ -163,20 +155,15 @@ export class RoomFeed implements OnApplicationShutdown {
   }
 
   private async subscribe(room: FeedRoom): Promise<void> {
-    const subscribed = this.subscriber.ssubscribe(room.channel);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new AppError(ErrorCode.UNAVAILABLE, 'live delivery is unavailable (Redis); retry')),
-        SUBSCRIBE_TIMEOUT_MS,
-      );
+      timer = setTimeout(() => reject(new Error('subscribe timed out')), SUBSCRIBE_TIMEOUT_MS);
     });
     try {
-      await Promise.race([subscribed, timeout]);
+      await Promise.race([this.subscriber.ssubscribe(room.channel), timeout]);
       room.base = await this.stream.lastId(room.roomId);
       room.live = true;
-    } catch (error) {
-      if (error instanceof AppError) throw error;
+    } catch {
       throw new AppError(ErrorCode.UNAVAILABLE, 'live delivery is unavailable (Redis); retry');
     } finally {
       clearTimeout(timer);
