@@ -62,8 +62,8 @@ export function freePort() {
 }
 
 /** Starts a built app with `env` on top of the bench databases; resolves once /health answers. */
-export async function startApp(name, env, port) {
-  const child = spawn(process.execPath, [appEntry(name)], {
+export async function startApp(name, env, port, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, appEntry(name)], {
     cwd: ROOT_DIR,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

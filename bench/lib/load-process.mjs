@@ -1,0 +1,132 @@
+// One load-generating process: socket.io clients driven by a plan from the orchestrator (IPC),
+// measuring into HDR histograms (microseconds) that it sends back encoded. It runs apart from
+// the servers it measures and from the other load processes, and stops by itself: every wait
+// is bounded by the plan's deadline.
+//
+// Plan: { url, deadlineMs, users: [{ token, roomId, startAtMs, sends, inFlight, ratePerSec }] }
+//   startAtMs   when to connect, from the plan's start (arrival schedules)
+//   sends       how many chat:send this user makes after joining
+//   inFlight    closed loop: that many sends awaiting their ack at any moment
+//   ratePerSec  open loop instead: one send every 1/rate s, latency counted from the planned
+//               moment so a stalled server cannot hide its queue (no coordinated omission)
+import * as hdr from 'hdr-histogram-js';
+import { io } from 'socket.io-client';
+
+const now = () => performance.timeOrigin + performance.now();
+const histogram = () =>
+  hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120e6, numberOfSignificantValueDigits: 3 });
+
+async function run(plan) {
+  const ack = histogram();
+  const delivery = histogram();
+  const connect = histogram();
+  const errors = {};
+  const fail = (code) => (errors[code] = (errors[code] ?? 0) + 1);
+  let acked = 0;
+  let delivered = 0;
+  let firstSend = Infinity;
+  let lastAck = 0;
+  const started = now();
+  const deadline = started + plan.deadlineMs;
+  const sockets = [];
+  let seq = 0;
+
+  async function user(spec) {
+    const wait = started + spec.startAtMs - now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const t0 = now();
+    const socket = io(plan.url, {
+      auth: { token: spec.token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    sockets.push(socket);
+    try {
+      await new Promise((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+    } catch (error) {
+      return fail(`connect: ${error.message}`);
+    }
+    connect.recordValue(Math.max(1, Math.round((now() - t0) * 1000)));
+    socket.on('chat:message', (message) => {
+      const sentAt = Number(message.content.slice(0, message.content.indexOf('|')));
+      if (sentAt > 0) {
+        delivered++;
+        delivery.recordValue(Math.max(1, Math.round((now() - sentAt) * 1000)));
+      }
+    });
+    const joined = await socket
+      .timeout(30_000)
+      .emitWithAck('room:join', { roomId: spec.roomId })
+      .catch(() => null);
+    if (!joined?.ok) return fail(`join: ${joined?.error?.code ?? 'TIMEOUT'}`);
+
+    const sendOne = async (plannedAt) => {
+      const at = now();
+      firstSend = Math.min(firstSend, at);
+      const content = `${at.toFixed(3)}|${'x'.repeat(plan.payloadBytes ?? 64)}`;
+      const clientMsgId = `${process.pid}-${++seq}`;
+      const budget = Math.max(1000, deadline - at);
+      const reply = await socket
+        .timeout(budget)
+        .emitWithAck('chat:send', { roomId: spec.roomId, clientMsgId, content })
+        .catch(() => ({ ok: false, error: { code: 'TIMEOUT' } }));
+      const done = now();
+      if (!reply.ok) return fail(reply.error.code);
+      acked++;
+      lastAck = Math.max(lastAck, done);
+      ack.recordValue(Math.max(1, Math.round((done - (plannedAt ?? at)) * 1000)));
+    };
+
+    if (spec.ratePerSec) {
+      const period = 1000 / spec.ratePerSec;
+      const first = now();
+      const pending = [];
+      for (let i = 0; i < spec.sends && now() < deadline; i++) {
+        const plannedAt = first + i * period;
+        const wait = plannedAt - now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        pending.push(sendOne(plannedAt));
+      }
+      await Promise.all(pending);
+    } else {
+      let next = 0;
+      const lane = async () => {
+        while (next < spec.sends && now() < deadline) {
+          next++;
+          await sendOne();
+        }
+      };
+      await Promise.all(Array.from({ length: spec.inFlight ?? 1 }, lane));
+    }
+  }
+
+  await Promise.all(plan.users.map(user));
+  // Deliveries still on their way: wait for the expected count, within the deadline.
+  const expected = plan.expectDeliveries ?? 0;
+  while (delivered < expected && now() < Math.min(deadline, lastAck + 10_000))
+    await new Promise((r) => setTimeout(r, 20));
+  const result = {
+    acked,
+    delivered,
+    errors,
+    firstSend: Number.isFinite(firstSend) ? firstSend : null,
+    lastAck: lastAck || null,
+    ack: hdr.encodeIntoCompressedBase64(ack),
+    delivery: hdr.encodeIntoCompressedBase64(delivery),
+    connect: hdr.encodeIntoCompressedBase64(connect),
+  };
+  for (const socket of sockets) socket.close();
+  return result;
+}
+
+process.once('message', async (plan) => {
+  try {
+    process.send({ ok: true, result: await run(plan) }, () => process.exit(0));
+  } catch (error) {
+    process.send({ ok: false, error: String(error?.stack ?? error) }, () => process.exit(1));
+  }
+});

@@ -1,0 +1,135 @@
+// Starts what a scenario measures: the four chat apps from dist/ (or one of the peers) on the
+// benchmark's own Redis database and MongoDB database, and the users and rooms it needs.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { JwtService } from '@nestjs/jwt';
+import { ObjectId } from 'mongodb';
+import { ROOT_DIR } from '../../scripts/paths.mjs';
+import { freePort, post, startApp, stopChild } from '../support.mjs';
+
+/** The guards a run states next to its figures (issue: limits stay configurable). */
+export const BENCH_SETTINGS = {
+  RATE_LIMIT_PER_SEC: '0', // off: one user per connection sends as fast as acks come
+  WORKER_INTERVAL_MS: '50',
+  WORKER_BATCH_SIZE: '1000',
+  LOG_LEVEL: 'warn',
+};
+
+const JWT_SECRET = randomBytes(32).toString('hex');
+const PORT_VARS = { api: 'API_PORT', socket: 'SOCKET_PORT', file: 'FILE_HTTP_PORT', worker: 'WORKER_PORT' };
+
+/** The chat stack on the bench databases; `apps` picks which of the four to run. */
+export async function startChatStack(bench, { apps = ['api', 'socket', 'worker'], env = {} } = {}) {
+  const grpcPort = await freePort();
+  const base = {
+    REDIS_URL: bench.redisUrl,
+    MONGO_URL: bench.mongoUrl,
+    JWT_SECRET,
+    FILE_GRPC_PORT: String(grpcPort),
+    FILE_GRPC_URL: `127.0.0.1:${grpcPort}`,
+    DATA_DIR: join(ROOT_DIR, '.data', 'bench'),
+    ...BENCH_SETTINGS,
+    ...env,
+  };
+  // BENCH_PROFILE=1: each app writes a V8 CPU profile to .data/profiles when it stops.
+  const nodeArgs = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT_DIR, '.data', 'profiles')}`]
+    : [];
+  // The file app first: the socket app's readiness includes it.
+  const order = [...apps].sort((a, b) => (a === 'file' ? -1 : b === 'file' ? 1 : 0));
+  const running = {};
+  const start = async (app) => {
+    const port = await freePort();
+    running[app] = await startApp(app, { ...base, [PORT_VARS[app]]: String(port) }, port, nodeArgs);
+    return running[app];
+  };
+  for (const app of order) await start(app);
+  return {
+    /** Starts one more app (e.g. the worker after a load), resolves with its url. */
+    async startApp(app) {
+      return (await start(app)).url;
+    },
+    get pids() {
+      return Object.fromEntries(Object.entries(running).map(([app, { child }]) => [app, child.pid]));
+    },
+    ...Object.fromEntries(Object.entries(running).map(([app, { url }]) => [app, url])),
+    async stopApp(app) {
+      await stopChild(running[app].child);
+      delete running[app];
+    },
+    async stop() {
+      await Promise.all(Object.values(running).map(({ child }) => stopChild(child)));
+    },
+  };
+}
+
+/** A peer server (bench/peers/server.mjs) on the bench databases. */
+export async function startPeer(bench, peer) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT_DIR, 'bench', 'peers', 'server.mjs')], {
+    cwd: ROOT_DIR,
+    env: {
+      ...process.env,
+      PEER: peer,
+      PORT: String(port),
+      REDIS_URL: bench.redisUrl,
+      MONGO_URL: bench.mongoUrl,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (
+      await fetch(`${url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, pid: child.pid, stop: () => stopChild(child) };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`peer ${peer} did not start`);
+}
+
+/**
+ * `count` users in rooms of `roomSize`: access tokens signed with the stack's secret (hashing
+ * thousands of passwords would only measure argon2), rooms created and joined over the REST API.
+ * Returns [{ token, roomId }].
+ */
+export async function usersInRooms(apiUrl, count, roomSize) {
+  const jwt = new JwtService({ secret: JWT_SECRET, signOptions: { algorithm: 'HS256' } });
+  const users = Array.from({ length: count }, (_, i) => {
+    const id = new ObjectId().toHexString();
+    return { id, token: jwt.sign({ sub: id, name: `bench${i}`, typ: 'access' }, { expiresIn: 3600 }) };
+  });
+  const rooms = [];
+  for (let i = 0; i < count; i += roomSize) rooms.push(users.slice(i, i + roomSize));
+  const out = [];
+  await pool(rooms, 8, async (members, r) => {
+    const room = await post(apiUrl, '/rooms', { name: `bench room ${r}` }, members[0].token);
+    if (!room.id) throw new Error(`room not created: ${JSON.stringify(room)}`);
+    for (const member of members.slice(1)) {
+      const res = await fetch(`${apiUrl}/rooms/${room.id}/members`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${member.token}` },
+      });
+      if (res.status !== 204) throw new Error(`join failed: ${res.status}`);
+    }
+    for (const member of members) out.push({ token: member.token, roomId: room.id });
+  });
+  return out;
+}
+
+/** Runs `task` over `items` with at most `width` at a time. */
+export async function pool(items, width, task) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await task(items[i], i);
+      }
+    }),
+  );
+}
