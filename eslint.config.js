@@ -12,6 +12,7 @@ export default tseslint.config(
       'coverage/**',
       'tools/**',
       'bench/results/**',
+      'artillery/node_modules/**',
       'libs/grpc/src/generated/**',
     ],
   },

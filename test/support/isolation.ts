@@ -15,4 +15,5 @@ export const REDIS_DB = {
   redisOutage: 10,
   workers: 9,
   scaleOut: 8,
+  artillery: 7,
 } as const;
