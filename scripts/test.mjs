@@ -8,7 +8,17 @@ run(process.execPath, ['scripts/gen-proto.mjs', '--check']);
 build();
 run('npx', ['tsc', '-p', 'tsconfig.json']);
 run('npx', ['eslint', '.', '--max-warnings=0']);
-run('npx', ['prettier', '--check', '--log-level=warn', 'apps', 'libs', 'test', 'scripts', 'bench', 'artillery']);
+run('npx', [
+  'prettier',
+  '--check',
+  '--log-level=warn',
+  'apps',
+  'libs',
+  'test',
+  'scripts',
+  'bench',
+  'artillery',
+]);
 run(process.execPath, [
   '--experimental-vm-modules',
   'node_modules/jest/bin/jest.js',
