@@ -5,6 +5,7 @@
 //
 // Plan: { url, deadlineMs, users: [{ token, roomId, startAtMs, sends, inFlight, ratePerSec }] }
 //   startAtMs   when to connect, from the plan's start (arrival schedules)
+//   sendAtMs    when to start sending (after joining), from the plan's start; default at once
 //   sends       how many chat:send this user makes after joining
 //   inFlight    closed loop: that many sends awaiting their ack at any moment
 //   ratePerSec  open loop instead: one send every 1/rate s, latency counted from the planned
@@ -30,6 +31,7 @@ async function run(plan) {
   const deadline = started + plan.deadlineMs;
   const sockets = [];
   let seq = 0;
+  let closing = false;
 
   async function user(spec) {
     const wait = started + spec.startAtMs - now();
@@ -51,6 +53,8 @@ async function run(plan) {
       return fail(`connect: ${error.message}`);
     }
     connect.recordValue(Math.max(1, Math.round((now() - t0) * 1000)));
+    // A dropped connection is an error of the run, not something to hide.
+    socket.on('disconnect', (reason) => closing || fail(`disconnect: ${reason}`));
     socket.on('chat:message', (message) => {
       const sentAt = Number(message.content.slice(0, message.content.indexOf('|')));
       if (sentAt > 0) {
@@ -63,6 +67,8 @@ async function run(plan) {
       .emitWithAck('room:join', { roomId: spec.roomId })
       .catch(() => null);
     if (!joined?.ok) return fail(`join: ${joined?.error?.code ?? 'TIMEOUT'}`);
+    const hold = started + (spec.sendAtMs ?? 0) - now();
+    if (hold > 0) await new Promise((r) => setTimeout(r, hold));
 
     const sendOne = async (plannedAt) => {
       const at = now();
@@ -109,7 +115,9 @@ async function run(plan) {
   const expected = plan.expectDeliveries ?? 0;
   while (delivered < expected && now() < Math.min(deadline, lastAck + 10_000))
     await new Promise((r) => setTimeout(r, 20));
+  const cpu = process.cpuUsage();
   const result = {
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     acked,
     delivered,
     errors,
@@ -119,6 +127,7 @@ async function run(plan) {
     delivery: hdr.encodeIntoCompressedBase64(delivery),
     connect: hdr.encodeIntoCompressedBase64(connect),
   };
+  closing = true;
   for (const socket of sockets) socket.close();
   return result;
 }

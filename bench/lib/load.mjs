@@ -88,6 +88,7 @@ export async function runLoad({
     delivery: latency(merge('delivery')),
     connect: latency(merge('connect')),
     errors,
+    loadCpuSeconds: Math.round(results.reduce((n, r) => n + r.cpuSeconds, 0) * 10) / 10,
     errorCount: Object.values(errors).reduce((a, b) => a + b, 0),
   };
 }

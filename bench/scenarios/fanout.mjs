@@ -28,7 +28,8 @@ export async function run({ bench, quick, log }) {
       // Everybody joins first; the senders start once the room is full.
       users: fixtures.map((f, i) => ({
         ...f,
-        startAtMs: i % roomSize < senders ? 3000 : 0,
+        startAtMs: 0,
+        sendAtMs: 3000,
         sends: i % roomSize < senders ? perSender : 0,
         inFlight: 2,
       })),

@@ -30,8 +30,13 @@ export async function run({ bench, quick, log }) {
     clients: arrivals.length,
     sendsPerClient: sends,
     roomSize,
+    drain: process.env.BENCH_SEED004_DRAIN === 'concurrent' ? 'concurrent' : 'after the load',
   };
-  const stack = await startChatStack(bench, { apps: ['api', 'socket', 'worker'] });
+  // As in seed-003: the worker drains after the load unless BENCH_SEED004_DRAIN=concurrent.
+  const concurrentDrain = process.env.BENCH_SEED004_DRAIN === 'concurrent';
+  const stack = await startChatStack(bench, {
+    apps: ['api', 'socket', ...(concurrentDrain ? ['worker'] : [])],
+  });
   try {
     const fixtures = await usersInRooms(stack.api, arrivals.length, roomSize);
     log(`seed-004: ${arrivals.length} clients × ${sends} = ${arrivals.length * sends} messages`);
@@ -44,6 +49,7 @@ export async function run({ bench, quick, log }) {
       awaitDeliveries: false,
     });
     result.completionSec = Math.round((Date.now() - started) / 100) / 10;
+    if (!concurrentDrain) await stack.startApp('worker');
     Object.assign(result, await waitForDrain(bench, result.acked, 300_000));
     return {
       settings,
