@@ -201,6 +201,12 @@ describe('chat:send', () => {
         error: { code: ErrorCode.VALIDATION, message: expect.stringContaining(field) },
       });
     }
+    // No payload at all: the ack is the only argument, and still gets an answer.
+    const bare = socket.emitWithAck as unknown as (event: string) => Promise<unknown>;
+    expect(await bare.call(socket, 'chat:send')).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.VALIDATION },
+    });
     const tooBig = await socket.emitWithAck('chat:send', {
       roomId,
       clientMsgId: 'big',

@@ -141,10 +141,10 @@ export class ChatGateway
     // chat:send is bound on the socket itself, not through @SubscribeMessage: Nest's pipeline
     // per message (rxjs, pipes, interceptors, filters) cost a quarter of the ingest throughput
     // in the profile. send() validates and maps every error to an ack itself.
-    socket.on(SocketEvent.ChatSend, (body: unknown, ack?: unknown) => {
-      void this.send(socket, body).then((reply) => {
-        if (typeof ack === 'function') ack(reply);
-      });
+    socket.on(SocketEvent.ChatSend, (...args: unknown[]) => {
+      // The ack is the last argument; a send without a payload still gets its VALIDATION error.
+      const ack = typeof args.at(-1) === 'function' ? (args.pop() as (reply: unknown) => void) : undefined;
+      void this.send(socket, args[0]).then((reply) => ack?.(reply));
     });
   }
 
