@@ -7,6 +7,7 @@ import { JwtService } from '@nestjs/jwt';
 import { ObjectId } from 'mongodb';
 import { ROOT_DIR } from '../../scripts/paths.mjs';
 import { freePort, post, startApp, stopChild } from '../support.mjs';
+import { waitForDrain } from './drain.mjs';
 
 /** The guards a run states next to its figures (issue: limits stay configurable). */
 export const BENCH_SETTINGS = {
@@ -62,6 +63,45 @@ export async function startChatStack(bench, { apps = ['api', 'socket', 'worker']
       await Promise.all(Object.values(running).map(({ child }) => stopChild(child)));
     },
   };
+}
+
+/**
+ * Runs `load(stack)` on the api and socket apps, then waits until the worker has put every acked
+ * message into MongoDB. The worker starts after the load, as when it and the database run on
+ * other hosts (on two shared cores FerretDB's inserts take the CPU the socket app and the load
+ * generator need), or with it when `concurrentDrain`. Resolves with the load's result plus
+ * `persisted` and `drainWaitSec`.
+ */
+export async function loadThenDrain(bench, { concurrentDrain = false, drainTimeoutMs }, load) {
+  const stack = await startChatStack(bench, {
+    apps: ['api', 'socket', ...(concurrentDrain ? ['worker'] : [])],
+  });
+  try {
+    const result = await load(stack);
+    if (!concurrentDrain) await stack.startApp('worker');
+    return Object.assign(result, await waitForDrain(bench, result.acked, drainTimeoutMs));
+  } finally {
+    await stack.stop();
+  }
+}
+
+/**
+ * What a scenario drives: the chat stack (`apps`, api and socket at least) or a peer (`bare`, …),
+ * with `count` users in rooms of `roomSize` on it. Resolves with { url, users, pids, stop }.
+ */
+export async function startTarget(bench, target, { count, roomSize, apps }) {
+  if (target === 'chat') {
+    const stack = await startChatStack(bench, apps && { apps });
+    const users = await usersInRooms(stack.api, count, roomSize);
+    return { url: stack.socket, users, pids: stack.pids, stop: () => stack.stop() };
+  }
+  const peer = await startPeer(bench, target);
+  // A peer checks no token; its rooms are named by index.
+  const users = Array.from({ length: count }, (_, i) => ({
+    token: 'peer',
+    roomId: `peer-room-${Math.floor(i / roomSize)}`,
+  }));
+  return { url: peer.url, users, pids: { server: peer.pid }, stop: peer.stop };
 }
 
 /** A peer server (bench/peers/server.mjs) on the bench databases. */

@@ -1,7 +1,7 @@
 // fan-out: rooms of 100 members; 10 members of each room send, 2 in flight each; every member
 // receives every message. Deliveries/s and send-to-receive latency, for the chat stack and bare.
 import { runLoad } from '../lib/load.mjs';
-import { startChatStack, startPeer, usersInRooms } from '../lib/stack.mjs';
+import { startTarget } from '../lib/stack.mjs';
 
 export const title = 'fan-out';
 
@@ -14,19 +14,12 @@ export async function run({ bench, quick, log }) {
   const rows = [];
   for (const target of ['chat', 'bare']) {
     await bench.reset();
-    const server = target === 'chat' ? await startChatStack(bench) : await startPeer(bench, 'bare');
-    const fixtures =
-      target === 'chat'
-        ? await usersInRooms(server.api, rooms * roomSize, roomSize)
-        : Array.from({ length: rooms * roomSize }, (_, i) => ({
-            token: 'peer',
-            roomId: `fan-${Math.floor(i / roomSize)}`,
-          }));
+    const server = await startTarget(bench, target, { count: rooms * roomSize, roomSize });
     log(`fan-out: ${target} (${rooms} rooms × ${roomSize}, ${senders} senders each)`);
     const result = await runLoad({
-      url: target === 'chat' ? server.socket : server.url,
+      url: server.url,
       // Everybody joins first; the senders start once the room is full.
-      users: fixtures.map((f, i) => ({
+      users: server.users.map((f, i) => ({
         ...f,
         startAtMs: 0,
         sendAtMs: 3000,

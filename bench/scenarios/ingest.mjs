@@ -2,8 +2,7 @@
 // three peers in turn. For the chat stack it then waits for the worker and checks that every
 // acked message is in MongoDB, once.
 import { runLoad } from '../lib/load.mjs';
-import { startChatStack, startPeer, usersInRooms } from '../lib/stack.mjs';
-import { waitForDrain } from '../lib/drain.mjs';
+import { loadThenDrain, startTarget, usersInRooms } from '../lib/stack.mjs';
 import { cpuMeter, databasePids } from '../lib/cpu.mjs';
 
 export const title = 'ingest';
@@ -17,35 +16,28 @@ export async function run({ bench, quick, log }) {
   const perClient = quick ? 100 : Number(process.env.BENCH_PER_CLIENT ?? 1200);
   const settings = { clients, inFlight, perClient, roomSize: 2, payloadBytes: 64 };
   const rows = [];
-  for (const target of TARGETS) {
-    await bench.reset();
-    const ours = target.startsWith('chat');
-    const server = ours
-      ? await startChatStack(bench, {
-          apps: target === 'chat' ? ['api', 'socket'] : ['api', 'socket', 'worker'],
-        })
-      : await startPeer(bench, target);
-    const url = ours ? server.socket : server.url;
-    const fixtures = ours
-      ? await usersInRooms(server.api, clients, 2)
-      : Array.from({ length: clients }, (_, i) => ({ token: 'peer', roomId: `peer-room-${i >> 1}` }));
-    log(`ingest: ${target} (${clients} clients × ${inFlight} in flight × ${perClient})`);
-    const meter = cpuMeter({
-      ...(ours ? server.pids : { server: server.pid }),
-      ...(await databasePids(bench)),
-    });
+  const measure = async (url, users, pids) => {
+    const meter = cpuMeter({ ...pids, ...(await databasePids(bench)) });
     const result = await runLoad({
       url,
-      users: fixtures.map((f) => ({ ...f, startAtMs: 0, sends: perClient, inFlight })),
+      users: users.map((u) => ({ ...u, startAtMs: 0, sends: perClient, inFlight })),
       deadlineMs: quick ? 60_000 : 180_000,
     });
-    result.cpuSeconds = meter();
-    if (ours) {
-      if (!server.pids.worker) await server.startApp('worker');
-      const drained = await waitForDrain(bench, result.acked, quick ? 60_000 : 180_000);
-      Object.assign(result, drained);
+    return { ...result, cpuSeconds: meter() };
+  };
+  for (const target of TARGETS) {
+    await bench.reset();
+    log(`ingest: ${target} (${clients} clients × ${inFlight} in flight × ${perClient})`);
+    let result;
+    if (target.startsWith('chat')) {
+      const options = { concurrentDrain: target === 'chat+drain', drainTimeoutMs: quick ? 60_000 : 180_000 };
+      result = await loadThenDrain(bench, options, async (stack) =>
+        measure(stack.socket, await usersInRooms(stack.api, clients, 2), stack.pids),
+      );
+    } else {
+      const peer = await startTarget(bench, target, { count: clients, roomSize: 2 });
+      result = await measure(peer.url, peer.users, peer.pids).finally(() => peer.stop());
     }
-    await server.stop();
     rows.push({ target, ...result });
   }
   const curve = await latencyCurve({ bench, quick, log });
@@ -75,21 +67,14 @@ async function latencyCurve({ bench, quick, log }) {
   const curve = { rates, seconds, clients, series: {} };
   for (const target of ['chat', 'bare']) {
     await bench.reset();
-    const server =
-      target === 'chat'
-        ? await startChatStack(bench, { apps: ['api', 'socket'] })
-        : await startPeer(bench, 'bare');
-    const fixtures =
-      target === 'chat'
-        ? await usersInRooms(server.api, clients, 2)
-        : Array.from({ length: clients }, (_, i) => ({ token: 'peer', roomId: `curve-${i >> 1}` }));
+    const server = await startTarget(bench, target, { count: clients, roomSize: 2, apps: ['api', 'socket'] });
     curve.series[target] = [];
     for (const rate of rates) {
       const perClient = rate / clients;
       log(`latency curve: ${target} at ${rate} msg/s`);
       const result = await runLoad({
-        url: target === 'chat' ? server.socket : server.url,
-        users: fixtures.map((f) => ({
+        url: server.url,
+        users: server.users.map((f) => ({
           ...f,
           startAtMs: 0,
           sends: Math.round(perClient * seconds),

@@ -1,8 +1,7 @@
-// seed "003": 3,000 concurrent connections, each sending 1 message/s for 60 s, in rooms of 10,
-// with the worker draining meanwhile. Latency counts from each send's planned moment (open loop).
+// seed "003": 3,000 concurrent connections, each sending 1 message/s for 60 s, in rooms of 10;
+// then every message must be in MongoDB. Latency counts from each send's planned moment (open loop).
 import { runLoad } from '../lib/load.mjs';
-import { startChatStack, usersInRooms } from '../lib/stack.mjs';
-import { waitForDrain } from '../lib/drain.mjs';
+import { loadThenDrain, usersInRooms } from '../lib/stack.mjs';
 import { cpuMeter, databasePids } from '../lib/cpu.mjs';
 
 export const title = 'seed-003 profile';
@@ -12,26 +11,21 @@ export async function run({ bench, quick, log }) {
   const seconds = Number(process.env.BENCH_SEED003_SECONDS ?? (quick ? 10 : 60));
   const roomSize = Number(process.env.BENCH_SEED003_ROOM_SIZE ?? 10);
   const rampMs = quick ? 2000 : 10_000;
+  // BENCH_SEED003_DRAIN=concurrent runs the worker alongside the load (see loadThenDrain).
+  const concurrentDrain = process.env.BENCH_SEED003_DRAIN === 'concurrent';
   const settings = {
     connections,
     ratePerConnection: 1,
     seconds,
     roomSize,
     rampMs,
-    drain: process.env.BENCH_SEED003_DRAIN === 'concurrent' ? 'concurrent' : 'after the load',
+    drain: concurrentDrain ? 'concurrent' : 'after the load',
   };
-  // The worker drains after the load, as when it and MongoDB run on other hosts: on this 2-core
-  // machine FerretDB's inserts would take the CPU the socket app and the load generator need
-  // (BENCH_SEED003_DRAIN=concurrent to run it alongside anyway).
-  const concurrentDrain = process.env.BENCH_SEED003_DRAIN === 'concurrent';
-  const stack = await startChatStack(bench, {
-    apps: ['api', 'socket', ...(concurrentDrain ? ['worker'] : [])],
-  });
-  try {
+  const result = await loadThenDrain(bench, { concurrentDrain, drainTimeoutMs: 120_000 }, async (stack) => {
     const fixtures = await usersInRooms(stack.api, connections, roomSize);
     log(`seed-003: ${connections} connections × 1 msg/s × ${seconds} s, rooms of ${roomSize}`);
     const meter = cpuMeter({ ...stack.pids, ...(await databasePids(bench)) });
-    const result = await runLoad({
+    const load = await runLoad({
       url: stack.socket,
       // Connections arrive over the ramp; once all are in, each sends once a second.
       users: fixtures.map((f, i) => ({
@@ -44,20 +38,16 @@ export async function run({ bench, quick, log }) {
       })),
       deadlineMs: (seconds + 60) * 1000,
     });
-    result.cpuSeconds = meter();
-    if (!concurrentDrain) await stack.startApp('worker');
-    Object.assign(result, await waitForDrain(bench, result.acked, 120_000));
-    return {
-      settings,
-      rows: [{ target: 'chat', ...result }],
-      checks: {
-        'p99 < 50 ms': result.ack.p99 < 50,
-        'every member got every message': result.delivered === result.expectedDeliveries,
-        'zero errors': result.errorCount === 0,
-        'persisted = acked = sent': result.persisted === result.acked && result.acked === result.sends,
-      },
-    };
-  } finally {
-    await stack.stop();
-  }
+    return { ...load, cpuSeconds: meter() };
+  });
+  return {
+    settings,
+    rows: [{ target: 'chat', ...result }],
+    checks: {
+      'p99 < 50 ms': result.ack.p99 < 50,
+      'every member got every message': result.delivered === result.expectedDeliveries,
+      'zero errors': result.errorCount === 0,
+      'persisted = acked = sent': result.persisted === result.acked && result.acked === result.sends,
+    },
+  };
 }

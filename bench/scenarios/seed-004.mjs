@@ -2,8 +2,7 @@
 // clients), each sending 300 chats one after another: 315,000 messages. Completion time, p99,
 // errors, and all of them persisted.
 import { runLoad } from '../lib/load.mjs';
-import { startChatStack, usersInRooms } from '../lib/stack.mjs';
-import { waitForDrain } from '../lib/drain.mjs';
+import { loadThenDrain, usersInRooms } from '../lib/stack.mjs';
 
 export const title = 'seed-004 profile';
 
@@ -25,41 +24,34 @@ export async function run({ bench, quick, log }) {
   const sends = quick ? 30 : 300;
   const roomSize = 2;
   const arrivals = rampArrivals(from, to, seconds);
+  // BENCH_SEED004_DRAIN=concurrent runs the worker alongside the load (see loadThenDrain).
+  const concurrentDrain = process.env.BENCH_SEED004_DRAIN === 'concurrent';
   const settings = {
     arrivals: `${from} → ${to} clients/s over ${seconds} s`,
     clients: arrivals.length,
     sendsPerClient: sends,
     roomSize,
-    drain: process.env.BENCH_SEED004_DRAIN === 'concurrent' ? 'concurrent' : 'after the load',
+    drain: concurrentDrain ? 'concurrent' : 'after the load',
   };
-  // As in seed-003: the worker drains after the load unless BENCH_SEED004_DRAIN=concurrent.
-  const concurrentDrain = process.env.BENCH_SEED004_DRAIN === 'concurrent';
-  const stack = await startChatStack(bench, {
-    apps: ['api', 'socket', ...(concurrentDrain ? ['worker'] : [])],
-  });
-  try {
+  const result = await loadThenDrain(bench, { concurrentDrain, drainTimeoutMs: 300_000 }, async (stack) => {
     const fixtures = await usersInRooms(stack.api, arrivals.length, roomSize);
     log(`seed-004: ${arrivals.length} clients × ${sends} = ${arrivals.length * sends} messages`);
     const started = Date.now();
-    const result = await runLoad({
+    const load = await runLoad({
       url: stack.socket,
       users: fixtures.map((f, i) => ({ ...f, startAtMs: arrivals[i], sends, inFlight: 1 })),
       deadlineMs: quick ? 60_000 : 300_000,
       // Room mates arrive at different moments; what one missed is history, not a live delivery.
       awaitDeliveries: false,
     });
-    result.completionSec = Math.round((Date.now() - started) / 100) / 10;
-    if (!concurrentDrain) await stack.startApp('worker');
-    Object.assign(result, await waitForDrain(bench, result.acked, 300_000));
-    return {
-      settings,
-      rows: [{ target: 'chat', ...result }],
-      checks: {
-        'zero errors': result.errorCount === 0,
-        [`all ${result.sends} persisted`]: result.persisted === result.sends && result.acked === result.sends,
-      },
-    };
-  } finally {
-    await stack.stop();
-  }
+    return { ...load, completionSec: Math.round((Date.now() - started) / 100) / 10 };
+  });
+  return {
+    settings,
+    rows: [{ target: 'chat', ...result }],
+    checks: {
+      'zero errors': result.errorCount === 0,
+      [`all ${result.sends} persisted`]: result.persisted === result.sends && result.acked === result.sends,
+    },
+  };
 }

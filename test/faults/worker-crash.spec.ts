@@ -1,5 +1,5 @@
 import { MongoClient } from 'mongodb';
-import { createRoom, createUser, http } from '../support/http.js';
+import { createRoomWith, createUser } from '../support/http.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { expectExact, sendMessages, waitForDrain } from '../support/load.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
@@ -28,8 +28,7 @@ afterAll(async () => {
 it('loses and doubles nothing when the worker is SIGKILLed repeatedly', async () => {
   const alice = await createUser(api.url);
   const bob = await createUser(api.url);
-  const roomId = await createRoom(api.url, alice);
-  await http(api.url, 'POST', `/rooms/${roomId}/members`, { token: bob.accessToken });
+  const roomId = await createRoomWith(api.url, alice, [bob]);
   const a = await connect(socket.url, alice.accessToken);
   const b = await connect(socket.url, bob.accessToken);
   sockets.push(a, b);

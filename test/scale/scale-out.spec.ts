@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ChatClient, refreshingToken } from '@chat/client';
 import type { Message } from '@chat/contracts';
 import { TcpBalancer } from '../support/balancer.js';
-import { createRoom, createUser, fullHistory, http, type TestUser } from '../support/http.js';
+import { createRoomWith, createUser, fullHistory, http, type TestUser } from '../support/http.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
 import { connect, type ClientSocket } from '../support/socket.js';
@@ -83,13 +83,37 @@ async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: num
   }
 }
 
-async function roomWith(users: TestUser[]): Promise<string> {
-  const roomId = await createRoom(api.url, users[0]);
-  for (const user of users.slice(1))
-    expect(
-      (await http(api.url, 'POST', `/rooms/${roomId}/members`, { token: user.accessToken })).status,
-    ).toBe(204);
-  return roomId;
+type Party = Awaited<ReturnType<typeof sdkClient>>;
+
+/** Each party sends `perClient` messages to the room, 10 ms apart; resolves with all the acks. */
+async function sendPaced(parties: Party[], roomId: string, perClient: number): Promise<Message[]> {
+  const acks = await Promise.all(
+    parties.map(async ({ client }, p) => {
+      const pending: Array<Promise<Message>> = [];
+      for (let i = 0; i < perClient; i++) {
+        pending.push(client.send(roomId, { content: `p${p}-${i}` }));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return Promise.all(pending);
+    }),
+  );
+  return acks.flat();
+}
+
+/** Every party ends with exactly `ids`, in that order: none missing, none doubled. */
+async function expectEveryoneReceived(parties: Party[], ids: string[], timeoutMs: number) {
+  await waitUntil(
+    () => parties.every(({ received }) => received.length >= ids.length),
+    timeoutMs,
+    'deliveries',
+  );
+  // Room for a late duplicate to show up before the comparison.
+  await new Promise((r) => setTimeout(r, 300));
+  for (const { received } of parties) expect(received.map((m) => m.id)).toEqual(ids);
+}
+
+function roomWith([owner, ...members]: TestUser[]): Promise<string> {
+  return createRoomWith(api.url, owner, members);
 }
 
 it('delivers across instances: every client gets every message once, in history order', async () => {
@@ -105,9 +129,7 @@ it('delivers across instances: every client gets every message once, in history 
   );
   const history = (await fullHistory(api.url, users[0], roomId)).map((m) => m.id);
   expect(history).toHaveLength(240);
-  await waitUntil(() => parties.every(({ received }) => received.length >= 240), 20_000, 'deliveries');
-  await new Promise((r) => setTimeout(r, 200));
-  for (const { received } of parties) expect(received.map((m) => m.id)).toEqual(history);
+  await expectEveryoneReceived(parties, history, 20_000);
 });
 
 it('survives an instance killed mid-stream and restarted: exact, ordered, and presence forgets it', async () => {
@@ -130,21 +152,12 @@ it('survives an instance killed mid-stream and restarted: exact, ordered, and pr
   expect((await presence()).sort()).toEqual([...users, ghost].map((u) => u.id).sort());
 
   const PER_CLIENT = 120;
-  const sending = Promise.all(
-    parties.map(async ({ client }, p) => {
-      const acks: Array<Promise<Message>> = [];
-      for (let i = 0; i < PER_CLIENT; i++) {
-        acks.push(client.send(roomId, { content: `p${p}-${i}` }));
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      return Promise.all(acks);
-    }),
-  );
+  const sending = sendPaced(parties, roomId, PER_CLIENT);
   await new Promise((r) => setTimeout(r, 400));
   victim.child.kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 300));
   sockets[2] = await startAppProcess('socket', ENV);
-  const acked = (await sending).flat();
+  const acked = await sending;
   expect(acked).toHaveLength(6 * PER_CLIENT);
 
   const history = await fullHistory(api.url, users[0], roomId);
@@ -152,9 +165,7 @@ it('survives an instance killed mid-stream and restarted: exact, ordered, and pr
   expect(new Set(history.map((m) => m.clientMsgId)).size).toBe(history.length);
   expect(history).toHaveLength(6 * PER_CLIENT);
   const ids = history.map((m) => m.id);
-  await waitUntil(() => parties.every(({ received }) => received.length >= ids.length), 30_000, 'deliveries');
-  await new Promise((r) => setTimeout(r, 300));
-  for (const { received } of parties) expect(received.map((m) => m.id)).toEqual(ids);
+  await expectEveryoneReceived(parties, ids, 30_000);
 
   // The ghost's entries expire with the dead instance; the SDK users are online elsewhere.
   await waitUntil(async () => !(await presence()).includes(ghost.id), 5000, 'presence to drop the ghost');
@@ -180,16 +191,7 @@ it('drains an instance on SIGTERM: in-flight sends finish, clients move elsewher
   expect(await direct.emitWithAck('room:join', { roomId })).toEqual({ ok: true });
 
   const PER_CLIENT = 100;
-  const sending = Promise.all(
-    parties.map(async ({ client }, p) => {
-      const acks: Array<Promise<Message>> = [];
-      for (let i = 0; i < PER_CLIENT; i++) {
-        acks.push(client.send(roomId, { content: `p${p}-${i}` }));
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      return Promise.all(acks);
-    }),
-  );
+  const sending = sendPaced(parties, roomId, PER_CLIENT);
   await new Promise((r) => setTimeout(r, 400));
   // A burst whose acks are still pending when SIGTERM lands.
   const burst = Array.from({ length: 50 }, (_, i) =>
@@ -205,7 +207,7 @@ it('drains an instance on SIGTERM: in-flight sends finish, clients move elsewher
   for (const ack of burstAcks) if (!ack.ok) expect(ack.error.code).toBe('STORE_FAILED');
   const storedDirect = burstAcks.flatMap((ack) => (ack.ok ? [ack.message.id] : []));
 
-  const acked = (await sending).flat();
+  const acked = await sending;
   expect(acked).toHaveLength(6 * PER_CLIENT);
   sockets[victimIndex] = await startAppProcess('socket', ENV);
 
@@ -214,9 +216,7 @@ it('drains an instance on SIGTERM: in-flight sends finish, clients move elsewher
   expect(history).toHaveLength(6 * PER_CLIENT + storedDirect.length);
   const ids = history.map((m) => m.id);
   expect(ids).toEqual(expect.arrayContaining([...acked.map((m) => m.id), ...storedDirect]));
-  await waitUntil(() => parties.every(({ received }) => received.length >= ids.length), 30_000, 'deliveries');
-  await new Promise((r) => setTimeout(r, 300));
-  for (const { received } of parties) expect(received.map((m) => m.id)).toEqual(ids);
+  await expectEveryoneReceived(parties, ids, 30_000);
   // The stopped instance had some of the SDK clients (round robin): they moved by themselves.
   expect(moved.filter(Boolean).length).toBeGreaterThan(0);
   expect(parties.every(({ client }) => client.state === 'connected')).toBe(true);

@@ -56,6 +56,16 @@ export async function createRoom(api: string, user: TestUser, name = uniqueName(
   return res.body.id;
 }
 
+/** A room created by `owner` that each of `members` has joined over the API. */
+export async function createRoomWith(api: string, owner: TestUser, members: TestUser[]): Promise<string> {
+  const roomId = await createRoom(api, owner);
+  for (const member of members) {
+    const res = await http(api, 'POST', `/rooms/${roomId}/members`, { token: member.accessToken });
+    if (res.status !== 204) throw new Error(`join room failed: ${JSON.stringify(res)}`);
+  }
+  return roomId;
+}
+
 /** Every page of a room's history, oldest first, following nextBefore. */
 export async function fullHistory(api: string, user: TestUser, roomId: string, limit = 100): Promise<any[]> {
   const all: any[] = [];

@@ -13,7 +13,7 @@ import { startFile } from '../src/start-file.js';
 import { RetentionJob } from '../../worker/src/retention/retention.job.js';
 import { startWorker } from '../../worker/src/start-worker.js';
 import { baseUrl } from '../../../test/support/apps.js';
-import { createRoom, createUser, fullHistory, http, type TestUser } from '../../../test/support/http.js';
+import { createRoomWith, createUser, fullHistory, http, type TestUser } from '../../../test/support/http.js';
 import { freePort } from '../../../test/support/redis-server.js';
 import { collect, connect, type ClientSocket } from '../../../test/support/socket.js';
 
@@ -68,8 +68,7 @@ beforeAll(async () => {
   socketApp = await startSocket();
   [api, socketUrl] = [baseUrl(apiApp), baseUrl(socketApp)];
   [alice, bob, stranger] = [await createUser(api), await createUser(api), await createUser(api)];
-  roomId = await createRoom(api, alice);
-  await http(api, 'POST', `/rooms/${roomId}/members`, { token: bob.accessToken });
+  roomId = await createRoomWith(api, alice, [bob]);
   aliceSocket = await connect(socketUrl, alice.accessToken);
   bobSocket = await connect(socketUrl, bob.accessToken);
   sockets.push(aliceSocket, bobSocket);

@@ -9,6 +9,7 @@ import { startSocket } from '../src/start-socket.js';
 import { baseUrl } from '../../../test/support/apps.js';
 import {
   createRoom,
+  createRoomWith,
   createUser,
   fullHistory,
   http,
@@ -101,8 +102,7 @@ describe('chat:send', () => {
   it('acks the full message, broadcasts it once to every socket in the room, and is idempotent', async () => {
     const alice = await createUser(api);
     const bob = await createUser(api);
-    const roomId = await createRoom(api, alice);
-    await http(api, 'POST', `/rooms/${roomId}/members`, { token: bob.accessToken });
+    const roomId = await createRoomWith(api, alice, [bob]);
     const aliceSocket = await open(alice);
     const bobSocket = await open(bob);
     const toAlice = collect(aliceSocket);
@@ -150,8 +150,7 @@ describe('chat:send', () => {
     const alice = await createUser(api);
     const bob = await createUser(api);
     const stranger = await createUser(api);
-    const roomId = await createRoom(api, alice);
-    await http(api, 'POST', `/rooms/${roomId}/members`, { token: bob.accessToken });
+    const roomId = await createRoomWith(api, alice, [bob]);
     const aliceSocket = await open(alice);
     const bobSocket = await open(bob);
     const strangerSocket = await open(stranger);
@@ -299,8 +298,7 @@ describe('recovery (room:join with lastMessageId)', () => {
   it('replays exactly what followed, from MongoDB and the stream, before the ack, then goes live', async () => {
     const alice = await createUser(api);
     const bob = await createUser(api);
-    const roomId = await createRoom(api, alice);
-    await http(api, 'POST', `/rooms/${roomId}/members`, { token: bob.accessToken });
+    const roomId = await createRoomWith(api, alice, [bob]);
     const aliceSocket = await open(alice);
     const sent = await sendN(aliceSocket, roomId, 30, 'm');
 
@@ -336,8 +334,7 @@ describe('presence', () => {
   it('lists who is online, and tells the room when a user comes and goes', async () => {
     const alice = await createUser(api);
     const bob = await createUser(api);
-    const roomId = await createRoom(api, alice);
-    await http(api, 'POST', `/rooms/${roomId}/members`, { token: bob.accessToken });
+    const roomId = await createRoomWith(api, alice, [bob]);
     const aliceSocket = await open(alice);
     const updates: PresenceUpdate[] = [];
     aliceSocket.on('presence:update', (update) => updates.push(update));
@@ -465,8 +462,7 @@ describe('live delivery across a lost pub/sub connection', () => {
     try {
       const alice = await createUser(api);
       const bob = await createUser(api);
-      const roomId = await createRoom(api, alice);
-      await http(api, 'POST', `/rooms/${roomId}/members`, { token: bob.accessToken });
+      const roomId = await createRoomWith(api, alice, [bob]);
       const [aliceSocket, bobSocket] = [
         await open(alice, baseUrl(isolated)),
         await open(bob, baseUrl(isolated)),
