@@ -241,7 +241,9 @@ describe('history', () => {
 describe('operations', () => {
   it('serves health, metrics and the OpenAPI document', async () => {
     const health = await http(api, 'GET', '/health');
-    expect(health).toEqual({ status: 200, body: { status: 'ok', checks: { redis: 'up', mongodb: 'up' } } });
+    const up = { redis: { status: 'up' }, mongodb: { status: 'up' } };
+    expect(health).toEqual({ status: 200, body: { status: 'ok', info: up, error: {}, details: up } });
+    expect(await http(api, 'GET', '/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
     const metrics = await fetch(`${api}/metrics`).then((r) => r.text());
     expect(metrics).toContain('process_cpu_user_seconds_total{app="api"}');
     const doc = await http(api, 'GET', '/docs-json');

@@ -249,7 +249,10 @@ describe('Redis outage', () => {
         ok: false,
         error: { code: ErrorCode.STORE_FAILED, message: expect.any(String) },
       });
-      expect((await http(baseUrl(isolated), 'GET', '/health')).status).toBe(503);
+      expect(await http(baseUrl(isolated), 'GET', '/health')).toMatchObject({
+        status: 503,
+        body: { status: 'error', error: { redis: { status: 'down', message: expect.any(String) } } },
+      });
 
       await redis.start();
       let after: { ok: boolean } = { ok: false };

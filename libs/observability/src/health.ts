@@ -1,60 +1,89 @@
-import { Controller, Get, HttpStatus, Injectable, Res } from '@nestjs/common';
+import { Controller, Get, Injectable, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import {
+  HealthCheckService,
+  HealthIndicatorService,
+  type HealthCheckResult,
+  type HealthIndicatorFunction,
+} from '@nestjs/terminus';
 import type { Response } from 'express';
 
 export type HealthCheck = () => Promise<unknown>;
 
+const CHECK_TIMEOUT_MS = 2000;
+
 /**
- * Collects the dependency checks of an app. Each client module (Redis, Mongo, ...) registers
- * its own check, so /health always reflects what the app really depends on.
+ * Collects the dependency checks of an app. Each client module (Redis, MongoDB, the file
+ * service's gRPC client) registers its own, so /health always reflects what the app really
+ * depends on; terminus runs them in parallel and shapes the answer.
  */
 @Injectable()
 export class HealthRegistry {
-  private readonly checks = new Map<string, HealthCheck>();
+  private readonly checks = new Map<string, { check: HealthCheck; critical: boolean }>();
 
-  register(name: string, check: HealthCheck): void {
-    this.checks.set(name, check);
+  constructor(private readonly indicator: HealthIndicatorService) {}
+
+  /**
+   * A critical dependency that is down makes the app unready (503). A non-critical one only
+   * degrades it (200, `status: "degraded"`): the socket app without the file service still
+   * carries text messages, so a balancer must keep sending it users.
+   */
+  register(name: string, check: HealthCheck, { critical = true } = {}): void {
+    this.checks.set(name, { check, critical });
   }
 
-  async run(timeoutMs = 2000): Promise<{ ok: boolean; checks: Record<string, string> }> {
-    const entries = [...this.checks.entries()];
-    const results = await Promise.all(
-      entries.map(async ([name, check]) => {
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          await Promise.race([
-            check(),
-            new Promise((_, reject) => {
-              timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-            }),
-          ]);
-          return [name, 'up'] as const;
-        } catch (error) {
-          return [name, `down: ${(error as Error).message}`] as const;
-        } finally {
-          clearTimeout(timer);
-        }
-      }),
-    );
-    return { ok: results.every(([, state]) => state === 'up'), checks: Object.fromEntries(results) };
+  indicators(): HealthIndicatorFunction[] {
+    return [...this.checks].map(([name, { check, critical }]) => async () => {
+      const session = this.indicator.check(name);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          check(),
+          new Promise((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)),
+              CHECK_TIMEOUT_MS,
+            );
+          }),
+        ]);
+        return session.up();
+      } catch (error) {
+        const data = { message: (error as Error).message };
+        return critical ? session.down(data) : session.degraded(data);
+      } finally {
+        clearTimeout(timer);
+      }
+    });
   }
 }
 
 @ApiExcludeController()
 @Controller()
 export class HealthController {
-  constructor(private readonly registry: HealthRegistry) {}
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly registry: HealthRegistry,
+  ) {}
 
-  /** Readiness: 200 when every dependency answers, 503 otherwise. */
+  /**
+   * Readiness: 200 when every dependency answers, 503 otherwise, with terminus' body
+   * `{status, info, error, details}` either way (the error filter would flatten it).
+   */
   @Get('health')
-  async health(@Res() res: Response): Promise<void> {
-    const result = await this.registry.run();
-    res
-      .status(result.ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
-      .json({ status: result.ok ? 'ok' : 'error', checks: result.checks });
+  async ready(@Res() res: Response): Promise<void> {
+    let result: HealthCheckResult;
+    try {
+      result = await this.health.check(this.registry.indicators());
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      res.status(503).json(error.getResponse());
+      return;
+    }
+    res.status(200).json(result);
   }
 
-  /** Liveness: the process answers. */
+  /** Liveness: the process answers. Dependencies are left out on purpose: an orchestrator
+   * restarting every app because Redis blinked would only make the outage worse. */
   @Get('health/live')
   live(): { status: string } {
     return { status: 'ok' };

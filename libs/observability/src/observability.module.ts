@@ -1,4 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { HealthController, HealthRegistry } from './health.js';
@@ -12,6 +13,7 @@ export class ObservabilityModule {
     return {
       module: ObservabilityModule,
       imports: [
+        TerminusModule.forRoot({ logger: false }),
         LoggerModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) => ({

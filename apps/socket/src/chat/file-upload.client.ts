@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { once } from 'node:events';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { AppError, ErrorCode, type ChatSendFile, type StoredFileRef } from '@chat/contracts';
+import { HealthRegistry } from '@chat/observability';
 import { UPLOAD_CHUNK_BYTES, createFileServiceClient, errorCodeOf, type FileServiceClient } from '@chat/grpc';
 
 const PASSED_THROUGH = new Set([
@@ -20,10 +21,23 @@ export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(FileUploadClient.name);
   private client: FileServiceClient;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly health: HealthRegistry,
+  ) {}
 
   onModuleInit(): void {
     this.client = createFileServiceClient(this.config.FILE_GRPC_URL);
+    // The gRPC channel to the file service connects. Without it only file sends fail, so it
+    // degrades the instance rather than taking it out of the balancer.
+    this.health.register(
+      'file',
+      () =>
+        new Promise<void>((resolve, reject) =>
+          this.client.waitForReady(Date.now() + 1500, (error) => (error ? reject(error) : resolve())),
+        ),
+      { critical: false },
+    );
   }
 
   onApplicationShutdown(): void {
