@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { RedisKeys } from '@chat/redis';
 import type { Message } from '@chat/contracts';
+import { scrape, metric } from '../support/metrics.js';
 import { createRoom, createUser, fullHistory, http, type TestUser } from '../support/http.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
@@ -108,8 +109,25 @@ it('delivers 500 messages between two users exactly once, with exact history bef
   expect(smallPages.map((m) => m.id)).toEqual(expectedOrder);
 
   // The worker exports what it did, and every app stops cleanly on SIGTERM.
-  const metrics = await fetch(`${worker!.url}/metrics`).then((r) => r.text());
-  expect(Number(/chat_worker_persisted_total\{app="worker"\} (\d+)/.exec(metrics)?.[1])).toBe(2 * PER_USER);
+  // Every app's counters moved with the traffic.
+  const total = 2 * PER_USER;
+  const workerMetrics = await scrape(worker!.url);
+  expect(metric(workerMetrics, 'chat_worker_persisted_total')).toBe(total);
+  expect(metric(workerMetrics, 'chat_worker_batch_size_count')).toBeGreaterThan(0);
+  const socketMetrics = await scrape(socket.url);
+  expect(metric(socketMetrics, 'chat_messages_received_total')).toBe(total);
+  expect(metric(socketMetrics, 'chat_messages_stored_total')).toBe(total);
+  expect(metric(socketMetrics, 'chat_messages_delivered_total')).toBe(total);
+  expect(metric(socketMetrics, 'chat_send_ack_seconds_count')).toBe(total);
+  expect(metric(socketMetrics, 'chat_socket_connections')).toBe(2);
+  expect(metric(socketMetrics, 'nodejs_eventloop_lag_p99_seconds')).toBeGreaterThan(0);
+  const apiMetrics = await scrape(api.url);
+  const history = { method: 'GET', route: '/rooms/:roomId/messages' };
+  expect(metric(apiMetrics, 'http_requests_total', { ...history, status: '200' })).toBeGreaterThanOrEqual(3);
+  expect(metric(apiMetrics, 'http_request_duration_seconds_count', history)).toBe(
+    metric(apiMetrics, 'http_requests_total', { ...history, status: '200' }),
+  );
+  expect(metric(apiMetrics, 'http_requests_total', { route: '/auth/register', status: '201' })).toBe(2);
   const codes = await Promise.all([api, socket, file, worker!].map((p) => p.stop()));
   expect(codes).toEqual([0, 0, 0, 0]);
 });

@@ -2,6 +2,11 @@ import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
 
 /**
  * Every environment variable the apps read, with its default. `process.env` is read nowhere
@@ -85,6 +90,17 @@ export const envSchema = z.object({
   FILE_UPLOAD_TIMEOUT_MS: positiveInt(30_000),
   /** Files expire (and are deleted by the worker) this many days after upload; 0 keeps them. */
   FILE_RETENTION_DAYS: z.coerce.number().min(0).default(0),
+  /** Prometheus instruments on /metrics; false turns every instrument into a no-op. */
+  METRICS_ENABLED: flag(true),
+  /**
+   * Usernames (comma-separated) allowed to read the live stats (`GET /admin/stats`,
+   * `admin:stats:subscribe`). Empty: nobody.
+   */
+  ADMIN_USERNAMES: z.string().default(''),
+  /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318). Unset: tracing is off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** Fraction of messages and requests traced when tracing is on (parent-based). */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
 });
 
 export type Env = z.infer<typeof envSchema>;

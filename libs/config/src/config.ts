@@ -13,6 +13,8 @@ export interface AppConfig extends Env {
   fileStorageDir: string;
   /** Parsed REDIS_CLUSTER_NODES, or null for a single Redis at REDIS_URL. */
   redisClusterNodes: Array<{ host: string; port: number }> | null;
+  /** Parsed ADMIN_USERNAMES. */
+  adminUsernames: ReadonlySet<string>;
 }
 
 export class ConfigError extends Error {
@@ -48,6 +50,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     redisClusterNodes,
     corsOrigins,
     fileStorageDir,
+    adminUsernames: new Set(
+      env.ADMIN_USERNAMES.split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
     jwtSecret: resolveJwtSecret(env, dataDir),
   });
 }

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { APP_CONFIG, ConfigError, loadConfig, type AppConfig } from '@chat/config';
 import { HttpErrorFilter } from './http-error.filter.js';
+import { MetricsService } from './metrics.js';
 
 export interface BootstrapOptions {
   port: (config: AppConfig) => number;
@@ -26,6 +27,7 @@ export async function bootstrap(module: Type, options: BootstrapOptions): Promis
   const app = await NestFactory.create(module, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new HttpErrorFilter());
+  app.use(app.get(MetricsService).httpMiddleware());
   const config = app.get<AppConfig>(APP_CONFIG);
   app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
   await options.configure?.(app, config);

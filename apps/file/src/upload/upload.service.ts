@@ -8,6 +8,7 @@ import { ErrorCode } from '@chat/contracts';
 import { FilesRepository, type FileDoc } from '@chat/database';
 import {
   UPLOAD_CHUNK_BYTES,
+  errorCodeOf,
   grpcError,
   type StoredFile,
   type UploadMetadata__Output,
@@ -41,7 +42,10 @@ export class UploadService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
-    this.uploads = metrics.counter('chat_file_uploads_total', 'Uploads by result', ['result']);
+    this.uploads = metrics.counter('chat_file_uploads_total', 'Uploads by result and rejection reason', [
+      'result',
+      'reason',
+    ]);
     this.bytes = metrics.counter('chat_file_upload_bytes_total', 'Bytes of stored uploads');
   }
 
@@ -120,11 +124,15 @@ export class UploadService {
             : null,
       };
       await this.files.create(doc);
-      this.uploads.inc({ result: 'stored' });
+      this.uploads.inc({ result: 'stored', reason: '' });
       this.bytes.inc(size);
       return toStoredFile(doc);
     } catch (error) {
-      this.uploads.inc({ result: 'rejected' });
+      // The rejection reason is the error code (FILE_TOO_LARGE, FILE_TYPE_REJECTED, ...).
+      this.uploads.inc({
+        result: 'rejected',
+        reason: errorCodeOf(error) ?? 'INTERNAL',
+      });
       const pending = state.temp;
       if (pending) {
         pending.stream.destroy();

@@ -74,6 +74,7 @@ export class ChatGateway
   private draining = false;
   private inFlight = 0;
   private readonly connections;
+  private readonly received;
   private readonly sent;
   private readonly failures;
   private readonly ackLatency;
@@ -91,6 +92,7 @@ export class ChatGateway
     metrics: MetricsService,
   ) {
     this.connections = metrics.gauge('chat_socket_connections', 'Open socket.io connections');
+    this.received = metrics.counter('chat_messages_received_total', 'chat:send events received');
     this.sent = metrics.counter('chat_messages_stored_total', 'chat:send acked ok (duplicates excluded)');
     this.failures = metrics.counter('chat_socket_errors_total', 'Failed socket acks by error code', [
       'code',
@@ -203,6 +205,7 @@ export class ChatGateway
   /** chat:send (bound in handleConnection): validate, check membership, store, ack. */
   async send(socket: ChatSocket, body: unknown): Promise<Ack<{ message: Message }>> {
     const started = process.hrtime.bigint();
+    this.received.inc();
     this.inFlight++;
     try {
       if (this.draining)
