@@ -16,4 +16,5 @@ export const REDIS_DB = {
   workers: 9,
   scaleOut: 8,
   artillery: 7,
+  tracing: 6,
 } as const;

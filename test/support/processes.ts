@@ -9,6 +9,8 @@ export interface AppProcess {
   name: string;
   url: string;
   child: ChildProcess;
+  /** Where its stdout and stderr (JSON log lines) go. */
+  logPath: string;
   /** SIGTERM, then the exit code (or signal name). */
   stop(): Promise<number | string | null>;
 }
@@ -23,7 +25,8 @@ export async function startAppProcess(name: string, env: Record<string, string> 
   ]!;
   // The file app also serves gRPC: give it a free port too, so parallel tests never collide.
   if (name === 'file' && !env.FILE_GRPC_PORT) env = { ...env, FILE_GRPC_PORT: String(await freePort()) };
-  const log = createWriteStream(join(process.env.DATA_DIR!, `${name}-${port}.log`));
+  const logPath = join(process.env.DATA_DIR!, `${name}-${port}.log`);
+  const log = createWriteStream(logPath);
   const child = spawn(process.execPath, ['--enable-source-maps', entry], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', [portVar]: String(port), ...env },
@@ -47,6 +50,7 @@ export async function startAppProcess(name: string, env: Record<string, string> 
     name,
     url,
     child,
+    logPath,
     stop: () =>
       new Promise((resolveStop) => {
         if (child.exitCode !== null || child.signalCode !== null)

@@ -25,6 +25,7 @@ export {
   PoisonEntryError,
   STREAM_FIELD,
   decodeEntries,
+  decodeDraft,
   decodeEntry,
   draftToMessage,
   encodeDraft,

@@ -26,7 +26,14 @@ export interface Message {
 }
 
 /** What is stored in a stream entry: the Message without the parts the stream id gives. */
-export type MessageDraft = Omit<Message, 'id' | 'createdAt' | 'file'> & { file?: StoredFileRef };
+export type MessageDraft = Omit<Message, 'id' | 'createdAt' | 'file'> & {
+  file?: StoredFileRef;
+  /**
+   * W3C traceparent of the send that stored it: continues the message's trace in the worker,
+   * and its trace id is the message's correlation id in every app's logs. Never sent to clients.
+   */
+  trace?: string;
+};
 
 export interface MessagePage {
   items: Message[];

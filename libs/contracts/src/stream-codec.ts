@@ -17,13 +17,18 @@ export class PoisonEntryError extends Error {
  * decoded or validated, so the caller can dead-letter it instead of blocking the entries behind.
  */
 export function decodeEntry(id: string, fields: string[]): Message {
+  return draftToMessage(id, decodeDraft(id, fields));
+}
+
+/** The stored draft of a stream entry, internal fields (trace) included; throws like decodeEntry. */
+export function decodeDraft(id: string, fields: string[]): MessageDraft {
   if (!isStreamId(id)) throw new PoisonEntryError(`bad stream id ${JSON.stringify(id)}`);
   let raw: string | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] === STREAM_FIELD) raw = fields[i + 1];
   }
   if (raw === undefined) throw new PoisonEntryError(`entry ${id} has no "${STREAM_FIELD}" field`);
-  return draftToMessage(id, parseDraft(raw, id));
+  return parseDraft(raw, id);
 }
 
 /**

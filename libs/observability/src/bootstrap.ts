@@ -1,6 +1,7 @@
 import { type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
+import { shutdownTracing } from '@chat/tracing';
 import { APP_CONFIG, ConfigError, loadConfig, type AppConfig } from '@chat/config';
 import { HttpErrorFilter } from './http-error.filter.js';
 import { MetricsService } from './metrics.js';
@@ -54,13 +55,16 @@ export function exitOnSignals(app: INestApplication): void {
       logger.error(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms; exiting`, 'Bootstrap');
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    app
+      .close()
+      .then(shutdownTracing)
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', close);
   process.once('SIGINT', close);

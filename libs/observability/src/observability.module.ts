@@ -1,9 +1,13 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { trace } from '@chat/tracing';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { HealthController, HealthRegistry } from './health.js';
 import { APP_NAME, MetricsController, MetricsService } from './metrics.js';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Logging, metrics and health for one app: `/health`, `/health/live` and `/metrics`. */
 @Global()
@@ -21,6 +25,19 @@ export class ObservabilityModule {
               name: appName,
               level: config.LOG_LEVEL,
               autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+              // The request's correlation id: the caller's X-Request-Id when it sends a sane
+              // one (a proxy's), else a new one; echoed back so a user can quote it.
+              genReqId: (req, res) => {
+                const given = req.headers['x-request-id'];
+                const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+                res.setHeader('X-Request-Id', id);
+                return id;
+              },
+              // With tracing on, every log line written inside a span names its trace.
+              mixin: () => {
+                const span = trace.getActiveSpan()?.spanContext();
+                return span ? { trace_id: span.traceId } : {};
+              },
               redact: {
                 paths: [
                   'req.headers.authorization',

@@ -125,14 +125,17 @@ export class UploadService {
       };
       await this.files.create(doc);
       this.uploads.inc({ result: 'stored', reason: '' });
+      this.logger.log({ cid: meta.correlation_id, fileId: id, mime: type.mime, size }, 'file stored');
       this.bytes.inc(size);
       return toStoredFile(doc);
     } catch (error) {
       // The rejection reason is the error code (FILE_TOO_LARGE, FILE_TYPE_REJECTED, ...).
-      this.uploads.inc({
-        result: 'rejected',
-        reason: errorCodeOf(error) ?? 'INTERNAL',
-      });
+      const reason = errorCodeOf(error) ?? 'INTERNAL';
+      this.uploads.inc({ result: 'rejected', reason });
+      this.logger.log(
+        { cid: state.metadata?.correlation_id, reason },
+        `upload rejected: ${(error as Error).message}`,
+      );
       const pending = state.temp;
       if (pending) {
         pending.stream.destroy();

@@ -27,6 +27,7 @@ import {
   type ServerToClientEvents,
 } from '@chat/contracts';
 import { MetricsService } from '@chat/observability';
+import { SpanKind, inSpan, type Span } from '@chat/tracing';
 import { RecoveryService } from '../delivery/recovery.service.js';
 import { RoomFeed } from '../delivery/room-feed.service.js';
 import { PresenceService } from '../presence/presence.service.js';
@@ -202,8 +203,16 @@ export class ChatGateway
     }
   }
 
-  /** chat:send (bound in handleConnection): validate, check membership, store, ack. */
-  async send(socket: ChatSocket, body: unknown): Promise<Ack<{ message: Message }>> {
+  /**
+   * chat:send (bound in handleConnection): validate, check membership, store, ack. The span is
+   * the root of the message's trace: the gRPC upload, the XADD and, through the stream entry,
+   * the worker's insert continue it.
+   */
+  send(socket: ChatSocket, body: unknown): Promise<Ack<{ message: Message }>> {
+    return inSpan(SocketEvent.ChatSend, { kind: SpanKind.SERVER }, (span) => this.store(socket, body, span));
+  }
+
+  private async store(socket: ChatSocket, body: unknown, span: Span): Promise<Ack<{ message: Message }>> {
     const started = process.hrtime.bigint();
     this.received.inc();
     this.inFlight++;
@@ -222,9 +231,13 @@ export class ChatGateway
       const { message, duplicate } = await this.chat.store(user, payload);
       if (!duplicate) this.sent.inc();
       this.ackLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      if (span.isRecording())
+        span.setAttributes({ 'chat.room_id': message.roomId, 'chat.message_id': message.id });
       return { ok: true, message };
     } catch (error) {
-      return this.fail(SocketEvent.ChatSend, error);
+      const ack = this.fail(SocketEvent.ChatSend, error);
+      span.setAttribute('chat.error_code', ack.error.code);
+      return ack;
     } finally {
       this.inFlight--;
     }

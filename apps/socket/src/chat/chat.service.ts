@@ -10,6 +10,7 @@ import {
   type StoredFileRef,
 } from '@chat/contracts';
 import { ChatStreamRepository } from '@chat/redis';
+import { correlationId, messageTraceparent } from '@chat/tracing';
 import { FileUploadClient } from './file-upload.client.js';
 
 export interface SendResult {
@@ -41,6 +42,9 @@ export class ChatService {
   }
 
   async store(user: AuthUser, payload: ReturnType<ChatService['validate']>): Promise<SendResult> {
+    // The send's span (or a fresh id): the message's trace and correlation id from here on.
+    const trace = messageTraceparent();
+    const cid = correlationId(trace)!;
     let file: StoredFileRef | undefined;
     if (payload.file) {
       // A retried file message must not upload the file again.
@@ -49,7 +53,7 @@ export class ChatService {
         .catch(() => null);
       if (previous)
         return { message: this.signer.withUrl(draftToMessage(previous.id, previous.draft)), duplicate: true };
-      file = await this.files.upload(payload.file, payload.roomId, user.id, payload.clientMsgId);
+      file = await this.files.upload(payload.file, payload.roomId, user.id, cid);
     }
     try {
       const result = await this.stream.append({
@@ -59,13 +63,14 @@ export class ChatService {
         content: payload.content ?? '',
         clientMsgId: payload.clientMsgId,
         ...(file && { file }),
+        trace,
       });
       return {
         message: this.signer.withUrl(draftToMessage(result.id, result.draft)),
         duplicate: result.duplicate,
       };
     } catch (error) {
-      this.logger.warn(`XADD failed: ${(error as Error).message}`);
+      this.logger.warn({ cid, roomId: payload.roomId }, `XADD failed: ${(error as Error).message}`);
       throw new AppError(
         ErrorCode.STORE_FAILED,
         'message could not be stored; nothing was saved, safe to retry',

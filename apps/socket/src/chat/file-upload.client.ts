@@ -58,7 +58,7 @@ export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
             const code = errorCodeOf(error);
             if (code && PASSED_THROUGH.has(code))
               return reject(new AppError(code, error?.details ?? 'file refused'));
-            this.logger.warn(`upload failed: ${error?.message ?? 'no response'}`);
+            this.logger.warn({ cid: correlationId }, `upload failed: ${error?.message ?? 'no response'}`);
             return reject(
               new AppError(
                 ErrorCode.FILE_UPLOAD_FAILED,

@@ -9,10 +9,19 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { PoisonEntryError, decodeEntry, type Message } from '@chat/contracts';
+import { PoisonEntryError, decodeDraft, draftToMessage, type Message } from '@chat/contracts';
 import { MessagesRepository } from '@chat/database';
 import { MetricsService } from '@chat/observability';
 import { ChatStreamRepository } from '@chat/redis';
+import {
+  SpanKind,
+  correlationId,
+  inSpan,
+  sampledContext,
+  tracer,
+  type Context,
+  type Span,
+} from '@chat/tracing';
 import { backoffDelay } from './backoff.js';
 
 export interface DrainResult {
@@ -132,12 +141,21 @@ export class DrainStreamJob implements OnApplicationBootstrap, OnApplicationShut
     return result;
   }
 
-  private async drainRooms(rooms: string[], result: DrainResult): Promise<void> {
+  /** One batch is one span; the MongoDB and Redis calls of the batch are its children. */
+  private drainRooms(rooms: string[], result: DrainResult): Promise<void> {
+    return inSpan('worker.drain', { attributes: { 'chat.rooms': rooms.length } }, (span) =>
+      this.drainBatch(rooms, result, span),
+    );
+  }
+
+  private async drainBatch(rooms: string[], result: DrainResult, batchSpan: Span): Promise<void> {
     const stopTimer = this.batchSeconds.startTimer();
     const perRoom = Math.max(10, Math.ceil(this.config.WORKER_BATCH_SIZE / rooms.length));
     const entriesByRoom = await this.stream.readOldest(rooms, perRoom);
 
     const messages: Message[] = [];
+    const traced: Array<{ id: string; parent: Context }> = [];
+    const cids: Array<string | undefined> = [];
     const doneIds = new Map<string, string[]>();
     const emptyRooms: string[] = [];
     for (const [roomId, entries] of entriesByRoom) {
@@ -148,16 +166,37 @@ export class DrainStreamJob implements OnApplicationBootstrap, OnApplicationShut
         result.read++;
         ids.push(id);
         try {
-          messages.push(decodeEntry(id, fields));
+          const draft = decodeDraft(id, fields);
+          messages.push(draftToMessage(id, draft));
+          cids.push(correlationId(draft.trace));
+          const parent = sampledContext(draft.trace);
+          if (parent) traced.push({ id, parent });
         } catch (error) {
           if (!(error instanceof PoisonEntryError)) throw error;
+          this.logger.warn({ roomId, entryId: id }, `dead-lettered: ${error.message}`);
           await this.stream.deadLetter(roomId, id, fields, error.message);
           result.deadLettered++;
         }
       }
     }
 
-    const { inserted, duplicates } = await this.messages.insertMany(messages);
+    // Each sampled message's trace gets its persist step, linked to the batch that carried it.
+    const batchLink = [{ context: batchSpan.spanContext() }];
+    const persistSpans = traced.map(({ id, parent }) =>
+      tracer.startSpan(
+        'chat.persist',
+        { kind: SpanKind.CONSUMER, links: batchLink, attributes: { 'chat.message_id': id } },
+        parent,
+      ),
+    );
+    const { inserted, duplicates } = await this.messages.insertMany(messages).finally(() => {
+      for (const span of persistSpans) span.end();
+    });
+    if (batchSpan.isRecording())
+      batchSpan.setAttributes({ 'chat.inserted': inserted, 'chat.duplicates': duplicates });
+    // Serialised only when LOG_LEVEL=debug: the correlation ids tie a message's worker step to
+    // its socket and file log lines.
+    this.logger.debug({ cids, inserted, duplicates }, 'batch persisted');
     result.inserted = inserted;
     result.duplicates = duplicates;
     await this.stream.delete(doneIds);
