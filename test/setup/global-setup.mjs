@@ -19,7 +19,7 @@ export default async function globalSetup() {
 
   const { Redis } = await import('ioredis');
   // 15 for in-process tests; 7-13 for the files that run worker processes (test/support/isolation.ts).
-  for (const db of [6, 7, 8, 9, 10, 11, 12, 13, TEST_REDIS_DB]) {
+  for (const db of [5, 6, 7, 8, 9, 10, 11, 12, 13, TEST_REDIS_DB]) {
     const redis = new Redis(infra.redisUrl, { db });
     await redis.flushdb();
     await redis.quit();

@@ -34,8 +34,7 @@ export interface TestUser {
 }
 
 /** Registers and logs in a fresh user through the public API. */
-export async function createUser(api: string): Promise<TestUser> {
-  const username = uniqueName();
+export async function createUser(api: string, username = uniqueName()): Promise<TestUser> {
   const password = 'password-' + username;
   const reg = await http(api, 'POST', '/auth/register', { body: { username, password } });
   if (reg.status !== 201) throw new Error(`register failed: ${JSON.stringify(reg)}`);

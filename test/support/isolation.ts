@@ -17,4 +17,5 @@ export const REDIS_DB = {
   scaleOut: 8,
   artillery: 7,
   tracing: 6,
+  adminStats: 5,
 } as const;

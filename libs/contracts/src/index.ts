@@ -41,3 +41,9 @@ export {
   streamIdTime,
   type ParsedStreamId,
 } from './stream-id.js';
+export {
+  aggregateStats,
+  type AdminStats,
+  type BacklogStats,
+  type SocketInstanceStats,
+} from './admin-stats.js';

@@ -1,4 +1,5 @@
 import type { ErrorCode } from './error-code.js';
+import type { AdminStats } from './admin-stats.js';
 import type { Message } from './message.js';
 
 /** Socket.io event names of the contract. */
@@ -13,6 +14,9 @@ export const SocketEvent = {
   AuthExpiring: 'auth:expiring',
   AuthExpired: 'auth:expired',
   Ping: 'conn:ping',
+  AdminStatsSubscribe: 'admin:stats:subscribe',
+  AdminStatsUnsubscribe: 'admin:stats:unsubscribe',
+  AdminStats: 'admin:stats',
 } as const;
 
 export interface AckError {
@@ -82,6 +86,9 @@ export interface ClientToServerEvents {
   'auth:refresh': (payload: { token: string }, ack: (result: Ack<{ expiresAt: string }>) => void) => void;
   /** Round trip for latency measurement; answers with the server's clock. */
   'conn:ping': (payload: object, ack: (result: Ack<{ serverTime: number }>) => void) => void;
+  /** Admins only (ADMIN_USERNAMES): the snapshot now, then `admin:stats` every second. */
+  'admin:stats:subscribe': (payload: object, ack: (result: Ack<{ stats: AdminStats }>) => void) => void;
+  'admin:stats:unsubscribe': (payload: object, ack: (result: Ack) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -91,4 +98,6 @@ export interface ServerToClientEvents {
   'auth:expiring': (notice: { expiresAt: string }) => void;
   /** The token expired without a refresh; the server disconnects right after this event. */
   'auth:expired': (error: { code: ErrorCode; message: string }) => void;
+  /** Every second to subscribed admins: the whole deployment's live figures. */
+  'admin:stats': (stats: AdminStats) => void;
 }

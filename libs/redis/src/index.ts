@@ -5,6 +5,7 @@ export {
   type Backlog,
   type StreamEntry,
 } from './chat-stream.repository.js';
+export { LiveStatsRepository } from './live-stats.repository.js';
 export { MembershipCache, type MembershipSource } from './membership-cache.js';
 export {
   PresenceRepository,

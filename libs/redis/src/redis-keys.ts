@@ -47,6 +47,8 @@ export const RedisKeys = {
   instanceConnections: (instanceId: string) => `presence:instance:{${instanceId}}`,
   /** Socket instances alive: instance id → expiry (ms). */
   instances: 'presence:instances',
+  /** Live figures for admins: one field per socket instance, one for the worker's backlog. */
+  liveStats: 'stats:live',
   /** Entries the worker could not decode, with the reason. */
   deadLetters: 'chat:dead-letters',
 } as const;

@@ -9,6 +9,7 @@ import {
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { HealthRegistry } from '@chat/observability';
 import { ChatStreamRepository } from './chat-stream.repository.js';
+import { LiveStatsRepository } from './live-stats.repository.js';
 import { MembershipCache } from './membership-cache.js';
 import { PresenceRepository } from './presence.repository.js';
 import { createRedisClient, waitForReady, type RedisClient } from './redis-client.js';
@@ -24,10 +25,11 @@ import { REDIS } from './redis.token.js';
       useFactory: (config: AppConfig) => createRedisClient(config, 'chat'),
     },
     ChatStreamRepository,
+    LiveStatsRepository,
     MembershipCache,
     PresenceRepository,
   ],
-  exports: [REDIS, ChatStreamRepository, MembershipCache, PresenceRepository],
+  exports: [REDIS, ChatStreamRepository, LiveStatsRepository, MembershipCache, PresenceRepository],
 })
 export class RedisModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Redis');

@@ -26,7 +26,6 @@ import {
   type RoomJoinResult,
   type ServerToClientEvents,
 } from '@chat/contracts';
-import { MetricsService } from '@chat/observability';
 import { SpanKind, inSpan, type Span } from '@chat/tracing';
 import { RecoveryService } from '../delivery/recovery.service.js';
 import { RoomFeed } from '../delivery/room-feed.service.js';
@@ -35,6 +34,8 @@ import { ChatService } from './chat.service.js';
 import { MembershipService } from './membership.service.js';
 import { RateLimiter } from './rate-limiter.js';
 import { SessionTimers } from './session-timers.js';
+import { SocketStats } from '../stats/socket-stats.js';
+import { toAckError } from '../ack.js';
 
 interface SocketData {
   user: AuthUser;
@@ -54,12 +55,6 @@ function refusal(code: ErrorCode, message: string): Error {
   return Object.assign(new Error(code), { data: { code, message } });
 }
 
-function toAckError(error: unknown, logger: Logger): AckError {
-  if (error instanceof AppError) return { ok: false, error: { code: error.code, message: error.message } };
-  logger.error({ err: error }, 'unexpected error in socket handler');
-  return { ok: false, error: { code: ErrorCode.INTERNAL, message: 'internal error' } };
-}
-
 /**
  * The realtime contract: JWT on the handshake, room:join (with replay of missed messages) /
  * room:leave, chat:send, presence, token refresh. Every event answers through its ack; errors
@@ -74,11 +69,6 @@ export class ChatGateway
 
   private draining = false;
   private inFlight = 0;
-  private readonly connections;
-  private readonly received;
-  private readonly sent;
-  private readonly failures;
-  private readonly ackLatency;
 
   constructor(
     private readonly tokens: TokenService,
@@ -90,21 +80,8 @@ export class ChatGateway
     private readonly rateLimiter: RateLimiter,
     private readonly sessions: SessionTimers,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    metrics: MetricsService,
-  ) {
-    this.connections = metrics.gauge('chat_socket_connections', 'Open socket.io connections');
-    this.received = metrics.counter('chat_messages_received_total', 'chat:send events received');
-    this.sent = metrics.counter('chat_messages_stored_total', 'chat:send acked ok (duplicates excluded)');
-    this.failures = metrics.counter('chat_socket_errors_total', 'Failed socket acks by error code', [
-      'code',
-      'event',
-    ]);
-    this.ackLatency = metrics.histogram(
-      'chat_send_ack_seconds',
-      'chat:send handling time until the ack',
-      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-    );
-  }
+    private readonly stats: SocketStats,
+  ) {}
 
   afterInit(server: ChatServer): void {
     this.feed.attach(server);
@@ -129,7 +106,7 @@ export class ChatGateway
   }
 
   handleConnection(socket: ChatSocket): void {
-    this.connections.inc();
+    this.stats.connected();
     this.presence.connected(socket.id, socket.data.user);
     // Round trip of engine.io's own heartbeat: no extra traffic.
     let pingSentAt = 0;
@@ -152,7 +129,7 @@ export class ChatGateway
   }
 
   handleDisconnect(socket: ChatSocket): void {
-    this.connections.dec();
+    this.stats.disconnected();
     this.sessions.clear(socket);
     for (const roomId of socket.data.joinedRooms ?? []) this.feed.release(roomId);
     socket.data.joinedRooms?.clear();
@@ -214,7 +191,7 @@ export class ChatGateway
 
   private async store(socket: ChatSocket, body: unknown, span: Span): Promise<Ack<{ message: Message }>> {
     const started = process.hrtime.bigint();
-    this.received.inc();
+    this.stats.received();
     this.inFlight++;
     try {
       if (this.draining)
@@ -229,8 +206,7 @@ export class ChatGateway
       await this.assertMemberOnce(socket, payload.roomId);
       // Storing also publishes it to the room, on every instance (RoomFeed).
       const { message, duplicate } = await this.chat.store(user, payload);
-      if (!duplicate) this.sent.inc();
-      this.ackLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      this.stats.acked(Number(process.hrtime.bigint() - started) / 1e9, duplicate);
       if (span.isRecording())
         span.setAttributes({ 'chat.room_id': message.roomId, 'chat.message_id': message.id });
       return { ok: true, message };
@@ -313,7 +289,7 @@ export class ChatGateway
 
   private fail(event: string, error: unknown): AckError {
     const ack = toAckError(error, this.logger);
-    this.failures.inc({ code: ack.error.code, event });
+    this.stats.failed(ack.error.code, event);
     return ack;
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DeliveryModule } from '../delivery/delivery.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
+import { StatsModule } from '../stats/stats.module.js';
 import { ChatGateway } from './chat.gateway.js';
 import { ChatService } from './chat.service.js';
 import { FileUploadClient } from './file-upload.client.js';
@@ -10,7 +11,7 @@ import { SessionTimers } from './session-timers.js';
 
 /** The socket.io gateway and the path of a message into the room's Redis stream. */
 @Module({
-  imports: [DeliveryModule, PresenceModule],
+  imports: [DeliveryModule, PresenceModule, StatsModule],
   providers: [ChatGateway, ChatService, MembershipService, FileUploadClient, RateLimiter, SessionTimers],
 })
 export class ChatModule {}

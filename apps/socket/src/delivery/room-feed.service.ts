@@ -18,6 +18,7 @@ import {
   parseMessageRecord,
   type RedisClient,
 } from '@chat/redis';
+import { SocketStats } from '../stats/socket-stats.js';
 import { ReplayService } from './replay.service.js';
 
 /** Receives a room's live messages while a socket replays what it missed. */
@@ -75,6 +76,7 @@ export class RoomFeed implements OnApplicationShutdown {
     private readonly signer: FileUrlSigner,
     @Inject(APP_CONFIG) config: AppConfig,
     metrics: MetricsService,
+    private readonly stats: SocketStats,
   ) {
     this.delivered = metrics.counter(
       'chat_messages_delivered_total',
@@ -190,6 +192,7 @@ export class RoomFeed implements OnApplicationShutdown {
     room.last = message.id;
     this.signer.withUrl(message);
     this.server?.local.to(room.roomId).emit(SocketEvent.ChatMessage, message);
+    this.stats.delivered(this.server?.of('/').adapter.rooms.get(room.roomId)?.size ?? 0);
     for (const tap of room.taps) tap(message);
     this.delivered.inc();
     return true;

@@ -8,7 +8,7 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { MetricsService } from '@chat/observability';
-import { ChatStreamRepository, type Backlog } from '@chat/redis';
+import { ChatStreamRepository, LiveStatsRepository, type Backlog } from '@chat/redis';
 
 /**
  * Exports how much is acked but not yet in MongoDB, and how old the oldest such message is:
@@ -24,6 +24,7 @@ export class BacklogMetricsJob implements OnApplicationBootstrap, OnApplicationS
 
   constructor(
     private readonly stream: ChatStreamRepository,
+    private readonly live: LiveStatsRepository,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
@@ -59,7 +60,16 @@ export class BacklogMetricsJob implements OnApplicationBootstrap, OnApplicationS
       const backlog = await this.stream.backlog();
       this.messages.set(backlog.messages);
       this.rooms.set(backlog.rooms);
-      this.oldestAge.set(backlog.oldestMs === null ? 0 : Math.max(0, (Date.now() - backlog.oldestMs) / 1000));
+      const now = Date.now();
+      const oldestAgeSec = backlog.oldestMs === null ? 0 : Math.max(0, (now - backlog.oldestMs) / 1000);
+      this.oldestAge.set(oldestAgeSec);
+      // The admins' live stats show the same figures.
+      await this.live.reportBacklog({
+        at: now,
+        messages: backlog.messages,
+        rooms: backlog.rooms,
+        oldestAgeSec,
+      });
       return backlog;
     } catch (error) {
       this.logger.warn(`backlog metrics unavailable: ${(error as Error).message}`);
