@@ -11,7 +11,23 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1.0')
     .addBearerAuth()
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config);
+  // Every route can meet these two, from the global error filter: say so once, here.
+  const error = { content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorDto' } } } };
+  for (const path of Object.values(document.paths))
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+      const operation = path[method];
+      if (!operation) continue;
+      operation.responses['500'] ??= {
+        description: 'unexpected error; the body carries an errorId',
+        ...error,
+      };
+      operation.responses['503'] ??= {
+        description: 'the database is unreachable; nothing was changed, retry later (code UNAVAILABLE)',
+        ...error,
+      };
+    }
+  return document;
 }
 
 /** Swagger UI at /docs and the OpenAPI JSON at /docs-json. */

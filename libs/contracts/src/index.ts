@@ -47,3 +47,4 @@ export {
   type BacklogStats,
   type SocketInstanceStats,
 } from './admin-stats.js';
+export { buildAsyncApiDocument } from './asyncapi.js';

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiOperation,
   ApiConflictResponse,
   ApiOkResponse,
   ApiCreatedResponse,
@@ -16,6 +17,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
+  @ApiOperation({ summary: 'Create an account' })
   @ApiCreatedResponse({ type: UserDto })
   @ApiBadRequestResponse({ type: ErrorDto, description: 'invalid username or password' })
   @ApiConflictResponse({ type: ErrorDto, description: 'username taken' })
@@ -24,6 +26,7 @@ export class AuthController {
   }
 
   @Post('login')
+  @ApiOperation({ summary: 'Log in: an access token (socket handshake, Bearer) and a refresh token' })
   @HttpCode(200)
   @ApiOkResponse({ type: TokensDto })
   @ApiBadRequestResponse({ type: ErrorDto })
@@ -33,6 +36,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @ApiOperation({ summary: 'Trade a refresh token for new tokens (rotation: the old one stops working)' })
   @HttpCode(200)
   @ApiOkResponse({ type: TokensDto, description: 'new tokens; the presented refresh token stops working' })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'unknown, expired or already used refresh token' })

@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiOperation,
   ApiBearerAuth,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -22,6 +23,11 @@ export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'A page of history, newest first',
+    description:
+      'Pass `nextBefore` of a page as `before` to get the next (older) page; `nextBefore: null` means the first message was reached.',
+  })
   @ApiOkResponse({
     type: MessagePageDto,
     description:

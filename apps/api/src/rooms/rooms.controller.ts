@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiOperation,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNoContentResponse,
@@ -28,18 +30,22 @@ export class RoomsController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'The rooms the caller belongs to' })
   @ApiOkResponse({ type: [RoomDto], description: 'the rooms the caller belongs to' })
   list(@CurrentUser() user: AuthUser): Promise<RoomDto[]> {
     return this.rooms.listForUser(user.id);
   }
 
   @Post()
+  @ApiOperation({ summary: 'Create a room' })
   @ApiCreatedResponse({ type: RoomDto, description: 'the caller becomes a member' })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'name missing, empty or over 100 characters' })
   create(@Body() body: CreateRoomDto, @CurrentUser() user: AuthUser): Promise<RoomDto> {
     return this.rooms.create(body.name, user.id);
   }
 
   @Post(':roomId/members')
+  @ApiOperation({ summary: 'Join a room' })
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'the caller is a member (joining twice is fine)' })
   @ApiNotFoundResponse({ type: ErrorDto })
@@ -48,6 +54,7 @@ export class RoomsController {
   }
 
   @Get(':roomId/presence')
+  @ApiOperation({ summary: 'Who is online in the room' })
   @ApiOkResponse({
     type: RoomPresenceDto,
     description:

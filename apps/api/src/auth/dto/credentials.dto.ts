@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ErrorCode } from '@chat/contracts';
 import { IsString, Length, Matches } from 'class-validator';
 
 export class RegisterDto {
@@ -50,4 +51,16 @@ export class ErrorDto {
   @ApiProperty({ example: 400 }) statusCode: number;
   @ApiProperty({ example: 'username must be longer than or equal to 3 characters' }) message: string;
   @ApiProperty({ example: 'Bad Request' }) error: string;
+  @ApiPropertyOptional({
+    enum: ErrorCode,
+    enumName: 'ErrorCode',
+    description: 'the error code, where one applies (the same codes as the socket acks)',
+    example: ErrorCode.VALIDATION,
+  })
+  code?: ErrorCode;
+  @ApiPropertyOptional({
+    description: '500 only: quote it to the operator; the logs hold the stack under this id',
+    example: '8d0f1c7e-4a43-4d8e-9a0e-4f4b8f3c2a11',
+  })
+  errorId?: string;
 }
