@@ -18,6 +18,7 @@ run('npx', [
   'scripts',
   'bench',
   'artillery',
+  'deploy',
 ]);
 run(process.execPath, [
   '--experimental-vm-modules',

@@ -4,10 +4,14 @@ import type { ClientToServerEvents, Message, ServerToClientEvents } from '@chat/
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Connects like a frontend would; resolves once connected, rejects with the connect_error. */
-export function connect(url: string, token: string | undefined): Promise<ClientSocket> {
+export function connect(
+  url: string,
+  token: string | undefined,
+  transports: Array<'websocket' | 'polling'> = ['websocket'],
+): Promise<ClientSocket> {
   const socket: ClientSocket = io(url, {
     auth: token === undefined ? {} : { token },
-    transports: ['websocket'],
+    transports,
     reconnection: false,
     forceNew: true,
   });

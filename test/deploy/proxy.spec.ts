@@ -1,0 +1,137 @@
+import { jest } from '@jest/globals';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Message } from '@chat/contracts';
+import { createRoomWith, createUser, http } from '../support/http.js';
+import { startAppProcess, type AppProcess } from '../support/processes.js';
+import { freePort } from '../support/redis-server.js';
+import { collect, connect, type ClientSocket } from '../support/socket.js';
+
+jest.setTimeout(90_000);
+
+/**
+ * The compose file's proxy (deploy/nginx/nginx.conf), run by a real nginx in front of the api,
+ * two socket instances (as `--scale socket=2` resolves) and the file app: the contract's three
+ * ports work through it, websocket and long-polling alike.
+ */
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const nginxPath = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' }).stdout.trim();
+if (!nginxPath && process.env.CI) throw new Error('nginx is missing: .ci/run installs it');
+
+let apps: AppProcess[] = [];
+let nginx: ChildProcess | undefined;
+const sockets: ClientSocket[] = [];
+const ports = { api: 0, socket: 0, file: 0 };
+
+beforeAll(async () => {
+  if (!nginxPath) return;
+  const grpcPort = String(await freePort());
+  const file = await startAppProcess('file', { FILE_GRPC_PORT: grpcPort });
+  const withFile = { FILE_GRPC_URL: `127.0.0.1:${grpcPort}` };
+  const [api, socketA, socketB] = await Promise.all([
+    startAppProcess('api'),
+    startAppProcess('socket', withFile),
+    startAppProcess('socket', withFile),
+  ]);
+  apps = [file, api!, socketA!, socketB!];
+  for (const key of Object.keys(ports) as Array<keyof typeof ports>) ports[key] = await freePort();
+
+  // The compose config, with the compose service names and ports swapped for this machine's.
+  const dir = mkdtempSync(join(tmpdir(), 'nginx-'));
+  chmodSync(dir, 0o777);
+  const port = (app: AppProcess) => new URL(app.url).port;
+  const conf = readFileSync(join(ROOT, 'deploy', 'nginx', 'nginx.conf'), 'utf8')
+    .replaceAll('/tmp/', `${dir}/`)
+    .replace('server api:3000;', `server 127.0.0.1:${port(api!)};`)
+    .replace('server file:3002;', `server 127.0.0.1:${port(file)};`)
+    .replace(
+      'server socket:3001 max_fails=0;',
+      `server 127.0.0.1:${port(socketA!)} max_fails=0; server 127.0.0.1:${port(socketB!)} max_fails=0;`,
+    )
+    .replace('listen 3000;', `listen 127.0.0.1:${ports.api};`)
+    .replace('listen 3001;', `listen 127.0.0.1:${ports.socket};`)
+    .replace('listen 3002;', `listen 127.0.0.1:${ports.file};`);
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  nginx = spawn(
+    nginxPath,
+    ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off; error_log stderr;'],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const deadline = Date.now() + 10_000;
+  while (
+    !(await fetch(`http://127.0.0.1:${ports.api}/health`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > deadline) throw new Error('nginx did not come up');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+afterAll(async () => {
+  for (const socket of sockets) socket.close();
+  nginx?.kill('SIGTERM');
+  await Promise.all(apps.map((app) => app.stop()));
+});
+
+const PNG_1X1 = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+(nginxPath ? it : it.skip)(
+  'serves REST, socket.io (websocket and polling) and files on the contract ports',
+  async () => {
+    const api = `http://127.0.0.1:${ports.api}`;
+    const socketUrl = `http://127.0.0.1:${ports.socket}`;
+    const alice = await createUser(api);
+    const bob = await createUser(api);
+    const roomId = await createRoomWith(api, alice, [bob]);
+    expect((await fetch(`${api}/docs-json`)).status).toBe(200);
+    // The request's correlation id is nginx's $request_id, echoed back by the api.
+    const rooms = await fetch(`${api}/rooms`, { headers: { authorization: `Bearer ${alice.accessToken}` } });
+    expect(rooms.status).toBe(200);
+    expect(rooms.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
+
+    // Long-polling needs every request of a session on one instance: the proxy's hash does that.
+    const aliceSocket = await connect(socketUrl, alice.accessToken, ['polling']);
+    const bobSocket = await connect(socketUrl, bob.accessToken);
+    sockets.push(aliceSocket, bobSocket);
+    const toBob = collect(bobSocket);
+    for (const socket of [aliceSocket, bobSocket])
+      expect(await socket.emitWithAck('room:join', { roomId })).toEqual({ ok: true });
+
+    const sent: Message[] = [];
+    for (let i = 0; i < 20; i++) {
+      const ack = await aliceSocket.emitWithAck('chat:send', {
+        roomId,
+        clientMsgId: `p${i}`,
+        content: `${i}`,
+      });
+      if (!ack.ok) throw new Error(JSON.stringify(ack));
+      sent.push(ack.message);
+    }
+    const withFile = await aliceSocket.emitWithAck('chat:send', {
+      roomId,
+      clientMsgId: 'p-file',
+      file: { name: 'dot.png', data: PNG_1X1 },
+    });
+    if (!withFile.ok) throw new Error(JSON.stringify(withFile));
+    await toBob.waitFor(21);
+    expect(toBob.received.map((m) => m.id)).toEqual([...sent, withFile.message].map((m) => m.id));
+
+    // The file link as a browser would follow it, through the proxy's file port.
+    const link = new URL(withFile.message.file!.url);
+    const download = await fetch(`http://127.0.0.1:${ports.file}${link.pathname}${link.search}`);
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(PNG_1X1);
+
+    const history = await http(api, 'GET', `/rooms/${roomId}/messages?limit=100`, { token: bob.accessToken });
+    expect(history.body.items).toHaveLength(21);
+  },
+);
