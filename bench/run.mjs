@@ -12,7 +12,7 @@ import { benchEnvironment } from './support.mjs';
 import { BENCH_SETTINGS } from './lib/stack.mjs';
 import { report } from './lib/report.mjs';
 
-const ALL = ['ingest', 'fanout', 'seed-003', 'seed-004', 'drain', 'history', 'files'];
+const ALL = ['ingest', 'fanout', 'seed-003', 'seed-004', 'drain', 'history', 'files', 'observability'];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
 const chosen = args.filter((a) => !a.startsWith('--'));

@@ -67,7 +67,9 @@ it('streams the deployment’s figures every second to admins, and to nobody els
     pushed.find(
       (s) => s.totals.storedTotal === storedBefore + 20 && s.totals.errorsTotal >= 1 && s.backlog !== null,
     );
-  while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  // Also wait for a few pushes, to see their cadence.
+  while ((!settled() || pushed.length < 4) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
   const stats = settled();
   expect(stats).toBeDefined();
   expect(stats!.totals).toMatchObject({ instances: 2, connections: 2 });

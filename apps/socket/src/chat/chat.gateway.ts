@@ -186,10 +186,16 @@ export class ChatGateway
    * the worker's insert continue it.
    */
   send(socket: ChatSocket, body: unknown): Promise<Ack<{ message: Message }>> {
-    return inSpan(SocketEvent.ChatSend, { kind: SpanKind.SERVER }, (span) => this.store(socket, body, span));
+    return inSpan(SocketEvent.ChatSend, { kind: SpanKind.SERVER }, (span) =>
+      this.handleSend(socket, body, span),
+    );
   }
 
-  private async store(socket: ChatSocket, body: unknown, span: Span): Promise<Ack<{ message: Message }>> {
+  private async handleSend(
+    socket: ChatSocket,
+    body: unknown,
+    span: Span,
+  ): Promise<Ack<{ message: Message }>> {
     const started = process.hrtime.bigint();
     this.stats.received();
     this.inFlight++;
