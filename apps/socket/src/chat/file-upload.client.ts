@@ -90,10 +90,12 @@ export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
       void (async () => {
         for (let offset = 0; offset < data.length; offset += UPLOAD_CHUNK_BYTES) {
           if (!call.write({ chunk: data.subarray(offset, offset + UPLOAD_CHUNK_BYTES) })) {
+            // The losing wait is aborted: left pending, its listeners would pile up per chunk.
+            const waits = new AbortController();
             const drained = await Promise.race([
-              once(call, 'drain').then(() => true),
-              once(call, 'close').then(() => false),
-            ]);
+              once(call, 'drain', { signal: waits.signal }).then(() => true),
+              once(call, 'close', { signal: waits.signal }).then(() => false),
+            ]).finally(() => waits.abort());
             if (!drained) return;
           }
         }
