@@ -40,7 +40,8 @@ export async function run({ bench, quick, log }) {
     }
     rows.push({ target, ...result });
   }
-  const curve = await latencyCurve({ bench, quick, log });
+  // BENCH_CURVE=0 skips the latency curve (e.g. when profiling one target).
+  const curve = process.env.BENCH_CURVE === '0' ? undefined : await latencyCurve({ bench, quick, log });
   const { chat, bare, naive } = Object.fromEntries(rows.map((row) => [row.target, row]));
   const checks = {};
   if (chat && bare) {

@@ -4,6 +4,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { createRedisClient, type RedisClient } from '@chat/redis';
+import { coalesceWrites, type EngineConnection } from './coalesce-writes.js';
 
 /**
  * socket.io on the app's HTTP server, with the Redis Streams adapter so that room membership
@@ -35,6 +36,10 @@ export class RedisIoAdapter extends IoAdapter {
       pingTimeout: config.SOCKET_PING_TIMEOUT_MS,
       cors: { origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true },
     } as ServerOptions);
+    server.engine.on('connection', (conn: EngineConnection) => {
+      coalesceWrites(conn.transport);
+      conn.on('upgrade', coalesceWrites);
+    });
     this.client = createRedisClient(config, 'socket-adapter', { subscriber: true });
     this.client.on('error', () => undefined);
     server.adapter(createAdapter(this.client, { streamName: 'chat-io', maxLen: 10_000 }));

@@ -44,7 +44,6 @@ export class ChatService {
   async store(user: AuthUser, payload: ReturnType<ChatService['validate']>): Promise<SendResult> {
     // The send's span (or a fresh id): the message's trace and correlation id from here on.
     const trace = messageTraceparent();
-    const cid = correlationId(trace)!;
     let file: StoredFileRef | undefined;
     if (payload.file) {
       // A retried file message must not upload the file again.
@@ -53,7 +52,7 @@ export class ChatService {
         .catch(() => null);
       if (previous)
         return { message: this.signer.withUrl(draftToMessage(previous.id, previous.draft)), duplicate: true };
-      file = await this.files.upload(payload.file, payload.roomId, user.id, cid);
+      file = await this.files.upload(payload.file, payload.roomId, user.id, correlationId(trace)!);
     }
     try {
       const result = await this.stream.append({
@@ -70,7 +69,10 @@ export class ChatService {
         duplicate: result.duplicate,
       };
     } catch (error) {
-      this.logger.warn({ cid, roomId: payload.roomId }, `XADD failed: ${(error as Error).message}`);
+      this.logger.warn(
+        { cid: correlationId(trace), roomId: payload.roomId },
+        `XADD failed: ${(error as Error).message}`,
+      );
       throw new AppError(
         ErrorCode.STORE_FAILED,
         'message could not be stored; nothing was saved, safe to retry',
