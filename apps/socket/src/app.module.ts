@@ -13,6 +13,7 @@ import { ChatModule } from './chat/chat.module.js';
  *   every socket instance ◀──SSUBSCRIBE (RoomFeed)── room channel ──▶ its sockets in the room
  *   room:join {lastMessageId} ──▶ replay from stream + MongoDB, then live (RecoveryService)
  *   presence (PresenceService) ──▶ Redis, with expiry; the adapter carries presence updates
+ *   live stats (SocketStats, AdminStatsGateway) ──▶ Redis every second ──▶ admins' admin:stats
  * MongoDB is read on a membership cache miss and to replay what the worker already drained.
  */
 @Module({
