@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chatDashboard } from '../../deploy/grafana/chat-dashboard.js';
+import { machineTool } from '../support/tools.js';
 
 /**
  * The monitoring files are checked by their own tools: promtool for the Prometheus config and
@@ -11,14 +12,6 @@ import { chatDashboard } from '../../deploy/grafana/chat-dashboard.js';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DEPLOY = join(ROOT, 'deploy');
 const DASHBOARD_JSON = join(DEPLOY, 'grafana', 'dashboards', 'chat.json');
-
-/** A tool of the machine (.ci/run installs them). Missing in CI is a failure, not a skip. */
-function tool(name: string): string | null {
-  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
-  if (!found && process.env.CI) throw new Error(`${name} is missing: .ci/run installs it`);
-  if (!found) console.warn(`${name} not installed: skipping its check (apt-get install ${name})`);
-  return found || null;
-}
 
 const run = (command: string, args: string[], cwd = ROOT) =>
   execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -32,7 +25,7 @@ describe('Grafana dashboard', () => {
 });
 
 describe('Prometheus', () => {
-  const promtool = tool('promtool');
+  const promtool = machineTool('promtool');
   (promtool ? it : it.skip)(
     'config and alert rules pass promtool, and the rules fire in its unit tests',
     () => {
@@ -61,7 +54,7 @@ describe('Prometheus', () => {
 });
 
 describe('docker compose', () => {
-  const compose = tool('docker-compose');
+  const compose = machineTool('docker-compose');
   (compose ? it : it.skip)('passes `docker compose config` for every profile', () => {
     for (const profiles of [[], ['monitoring'], ['tracing'], ['monitoring', 'tracing']]) {
       const args = [...profiles.flatMap((p) => ['--profile', p]), 'config', '-q'];

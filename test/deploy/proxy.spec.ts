@@ -1,10 +1,12 @@
 import { jest } from '@jest/globals';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Message } from '@chat/contracts';
+import { PNG_1X1 } from '../support/files.js';
+import { machineTool } from '../support/tools.js';
 import { createRoomWith, createUser, http } from '../support/http.js';
+import { sendMessages } from '../support/load.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
 import { freePort } from '../support/redis-server.js';
 import { collect, connect, type ClientSocket } from '../support/socket.js';
@@ -17,8 +19,7 @@ jest.setTimeout(90_000);
  * ports work through it, websocket and long-polling alike.
  */
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const nginxPath = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' }).stdout.trim();
-if (!nginxPath && process.env.CI) throw new Error('nginx is missing: .ci/run installs it');
+const nginxPath = machineTool('nginx');
 
 let apps: AppProcess[] = [];
 let nginx: ChildProcess | undefined;
@@ -79,11 +80,6 @@ afterAll(async () => {
   await Promise.all(apps.map((app) => app.stop()));
 });
 
-const PNG_1X1 = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-  'base64',
-);
-
 (nginxPath ? it : it.skip)(
   'serves REST, socket.io (websocket and polling) and files on the contract ports',
   async () => {
@@ -106,16 +102,9 @@ const PNG_1X1 = Buffer.from(
     for (const socket of [aliceSocket, bobSocket])
       expect(await socket.emitWithAck('room:join', { roomId })).toEqual({ ok: true });
 
-    const sent: Message[] = [];
-    for (let i = 0; i < 20; i++) {
-      const ack = await aliceSocket.emitWithAck('chat:send', {
-        roomId,
-        clientMsgId: `p${i}`,
-        content: `${i}`,
-      });
-      if (!ack.ok) throw new Error(JSON.stringify(ack));
-      sent.push(ack.message);
-    }
+    // One at a time: the delivery order below is then the send order.
+    const { acked: sent, failures } = await sendMessages(aliceSocket, roomId, 'p', 20, { inFlight: 1 });
+    expect(failures).toEqual({});
     const withFile = await aliceSocket.emitWithAck('chat:send', {
       roomId,
       clientMsgId: 'p-file',

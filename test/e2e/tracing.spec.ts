@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { Message } from '@chat/contracts';
 import { createRoom, createUser, fullHistory } from '../support/http.js';
+import { PNG_1X1 } from '../support/files.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { OtlpCollector, type CollectedSpan } from '../support/otlp-collector.js';
 import { freePort } from '../support/redis-server.js';
@@ -40,11 +41,6 @@ afterAll(async () => {
   await Promise.all(apps.map((app) => app.stop()));
   await collector.stop();
 });
-
-const PNG_1X1 = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-  'base64',
-);
 
 it('follows a file message from the socket through gRPC, Redis and the worker to MongoDB in one trace', async () => {
   const [file, api, socketApp] = apps as [AppProcess, AppProcess, AppProcess, AppProcess];

@@ -15,16 +15,11 @@ import { startWorker } from '../../worker/src/start-worker.js';
 import { baseUrl } from '../../../test/support/apps.js';
 import { createRoomWith, createUser, fullHistory, http, type TestUser } from '../../../test/support/http.js';
 import { freePort } from '../../../test/support/redis-server.js';
+import { PNG_1X1, png } from '../../../test/support/files.js';
 import { metric, scrape } from '../../../test/support/metrics.js';
 import { collect, connect, type ClientSocket } from '../../../test/support/socket.js';
 
 const MiB = 1024 * 1024;
-/** A real 1×1 PNG; random bytes after its IEND make files of any size that still are PNGs. */
-const PNG_1X1 = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-  'base64',
-);
-const png = (size: number) => Buffer.concat([PNG_1X1, randomBytes(size - PNG_1X1.length)]);
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 let apiApp: INestApplication, socketApp: INestApplication, fileApp: INestApplication | null;

@@ -178,10 +178,7 @@ export class PresenceRepository {
       if (start > 0) await new Promise((resolve) => setImmediate(resolve));
       const slice = connections.slice(start, start + HEARTBEAT_SLICE);
       const fields = slice.flatMap((connection) => [connection.socketId, describe(connection)]);
-      const writes: Array<Promise<unknown>> = [
-        this.redis.hset(instanceKey, ...fields),
-        this.redis.pexpire(instanceKey, ttlMs),
-      ];
+      const writes: Array<Promise<unknown>> = [this.redis.hset(instanceKey, ...fields)];
       const usersByRoom = new Map<string, Set<string>>();
       for (const connection of slice) {
         for (const roomId of connection.rooms) {
@@ -204,6 +201,7 @@ export class PresenceRepository {
       }
       await settle(writes);
     }
+    if (connections.length) await settle([this.redis.pexpire(instanceKey, ttlMs)]);
     return firstError;
   }
 

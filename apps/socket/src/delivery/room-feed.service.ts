@@ -67,7 +67,6 @@ export class RoomFeed implements OnApplicationShutdown {
   private resyncTimer: NodeJS.Timeout | null = null;
   private resyncing = false;
   private closing = false;
-  private readonly delivered;
   private readonly caughtUp;
 
   constructor(
@@ -78,10 +77,6 @@ export class RoomFeed implements OnApplicationShutdown {
     metrics: MetricsService,
     private readonly stats: SocketStats,
   ) {
-    this.delivered = metrics.counter(
-      'chat_messages_delivered_total',
-      'Messages emitted to the local sockets of a room (once per room, not per socket)',
-    );
     this.caughtUp = metrics.counter(
       'chat_feed_caught_up_total',
       'Messages emitted after a pub/sub gap, read back from the stream',
@@ -194,7 +189,6 @@ export class RoomFeed implements OnApplicationShutdown {
     this.server?.local.to(room.roomId).emit(SocketEvent.ChatMessage, message);
     this.stats.delivered(this.server?.of('/').adapter.rooms.get(room.roomId)?.size ?? 0);
     for (const tap of room.taps) tap(message);
-    this.delivered.inc();
     return true;
   }
 

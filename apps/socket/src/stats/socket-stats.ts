@@ -17,6 +17,7 @@ export class SocketStats {
   private readonly connectionsGauge;
   private readonly receivedCounter;
   private readonly storedCounter;
+  private readonly deliveredCounter;
   private readonly failuresCounter;
   private readonly ackLatency;
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
@@ -33,6 +34,10 @@ export class SocketStats {
     this.storedCounter = metrics.counter(
       'chat_messages_stored_total',
       'chat:send acked ok (duplicates excluded)',
+    );
+    this.deliveredCounter = metrics.counter(
+      'chat_messages_delivered_total',
+      'Messages emitted to the local sockets of a room (once per room, not per socket)',
     );
     this.failuresCounter = metrics.counter('chat_socket_errors_total', 'Failed socket acks by error code', [
       'code',
@@ -85,8 +90,9 @@ export class SocketStats {
     this.window.errors++;
   }
 
-  /** A chat:message emitted to `sockets` local sockets. */
+  /** A chat:message emitted once to a room, reaching its `sockets` local sockets. */
   delivered(sockets: number): void {
+    this.deliveredCounter.inc();
     this.window.deliveries += sockets;
   }
 
