@@ -1,19 +1,22 @@
 // `npm start [-- app...]`: install what is missing, build, make sure Redis and MongoDB are
-// reachable (starting local ones where it can), then run the apps in the foreground.
+// reachable (starting local ones where it can), then run the apps in the foreground, and serve
+// the web client (apps/web, built) with `vite preview`.
 // Ctrl-C stops the apps, then whatever infrastructure this run started.
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build, ensureDeps } from './ensure-deps.mjs';
 import { APPS, ROOT_DIR, appEntry } from './paths.mjs';
 
 const selected = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 for (const app of selected) {
-  if (!APPS.includes(app)) {
-    console.error(`unknown app "${app}"; choose from ${APPS.join(', ')}`);
+  if (!APPS.includes(app) && app !== 'web') {
+    console.error(`unknown app "${app}"; choose from ${[...APPS, 'web'].join(', ')}`);
     process.exit(2);
   }
 }
-const apps = selected.length ? selected : APPS;
+const apps = selected.length ? selected.filter((app) => app !== 'web') : APPS;
+const serveWeb = !selected.length || selected.includes('web');
 
 ensureDeps();
 build();
@@ -23,13 +26,34 @@ const infra = await ensureInfra();
 const env = { ...process.env, REDIS_URL: infra.redisUrl, MONGO_URL: infra.mongoUrl };
 const children = new Map();
 let stopping = false;
+const ports = {
+  api: process.env.API_PORT || 3000,
+  socket: process.env.SOCKET_PORT || 3001,
+  file: process.env.FILE_HTTP_PORT || 3002,
+  worker: process.env.WORKER_PORT || 3003,
+  web: process.env.WEB_PORT || 8080,
+};
+// The page finds the api and socket apps through its /config.json (see apps/web/vite.config.ts).
+const commands = Object.fromEntries(apps.map((app) => [app, ['--enable-source-maps', appEntry(app)]]));
+if (serveWeb) {
+  commands.web = [
+    join(ROOT_DIR, 'node_modules', 'vite', 'bin', 'vite.js'),
+    'preview',
+    '--config',
+    'apps/web/vite.config.ts',
+  ];
+  env.WEB_PORT = String(ports.web);
+  // Unset, the page uses its own hostname with ports 3000 and 3001, which also works from another machine.
+  if (process.env.API_PORT) env.WEB_API_URL ||= `http://127.0.0.1:${ports.api}`;
+  if (process.env.SOCKET_PORT) env.WEB_SOCKET_URL ||= `http://127.0.0.1:${ports.socket}`;
+}
 
 function prefix(stream, name) {
   createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
 }
 
-for (const app of apps) {
-  const child = spawn(process.execPath, ['--enable-source-maps', appEntry(app)], {
+for (const [app, args] of Object.entries(commands)) {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT_DIR,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,12 +90,6 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 // Tell the user where things are once they answer.
-const ports = {
-  api: process.env.API_PORT || 3000,
-  socket: process.env.SOCKET_PORT || 3001,
-  file: process.env.FILE_HTTP_PORT || 3002,
-  worker: process.env.WORKER_PORT || 3003,
-};
 const deadline = Date.now() + 60_000;
 const pending = new Set(apps);
 while (pending.size && Date.now() < deadline && !stopping) {
@@ -92,4 +110,6 @@ if (!stopping) {
   if (apps.includes('socket')) console.log(`[start]   socket.io    http://127.0.0.1:${ports.socket}`);
   if (apps.includes('file')) console.log(`[start]   file         http://127.0.0.1:${ports.file}`);
   if (apps.includes('worker')) console.log(`[start]   worker       http://127.0.0.1:${ports.worker}/metrics`);
+  if (serveWeb)
+    console.log(`[start]   web client   http://127.0.0.1:${ports.web}  <- open this in a browser`);
 }

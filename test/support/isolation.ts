@@ -18,4 +18,5 @@ export const REDIS_DB = {
   artillery: 7,
   tracing: 6,
   adminStats: 5,
+  web: 4,
 } as const;

@@ -19,10 +19,11 @@ export interface AppProcess {
 export async function startAppProcess(name: string, env: Record<string, string> = {}): Promise<AppProcess> {
   const entry = join(ROOT, 'dist', name, 'apps', name, 'src', 'main.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (npm test does)`);
-  const port = await freePort();
   const portVar = { api: 'API_PORT', socket: 'SOCKET_PORT', file: 'FILE_HTTP_PORT', worker: 'WORKER_PORT' }[
     name
   ]!;
+  // A given port (a restart on the same address) or a free one.
+  const port = env[portVar] ? Number(env[portVar]) : await freePort();
   // The file app also serves gRPC: give it a free port too, so parallel tests never collide.
   if (name === 'file' && !env.FILE_GRPC_PORT) env = { ...env, FILE_GRPC_PORT: String(await freePort()) };
   const logPath = join(process.env.DATA_DIR!, `${name}-${port}.log`);

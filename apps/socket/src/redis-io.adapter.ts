@@ -35,6 +35,9 @@ export class RedisIoAdapter extends IoAdapter {
       pingInterval: config.SOCKET_PING_INTERVAL_MS,
       pingTimeout: config.SOCKET_PING_TIMEOUT_MS,
       cors: { origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true },
+      // CORS headers bind only long-polling: a browser opens a WebSocket from any page, so the
+      // handshake checks the page's origin itself. Clients outside a browser send none.
+      allowRequest: (req, callback) => callback(null, originAllowed(config.corsOrigins, req.headers.origin)),
     } as ServerOptions);
     server.engine.on('connection', (conn: EngineConnection) => {
       coalesceWrites(conn.transport);
@@ -51,4 +54,9 @@ export class RedisIoAdapter extends IoAdapter {
     const client = this.client;
     if (client) await client.quit().catch(() => client.disconnect());
   }
+}
+
+/** Whether a handshake from this page origin (undefined outside browsers) may connect. */
+export function originAllowed(allowed: string[] | '*', origin: string | undefined): boolean {
+  return allowed === '*' || origin === undefined || allowed.includes(origin);
 }

@@ -34,6 +34,17 @@ export interface SendInput {
   file?: { name: string; mime?: string; data: Uint8Array | ArrayBuffer | Blob };
   /** Chosen by the client for idempotency; generated when omitted. */
   clientMsgId?: string;
+  /**
+   * Told how much of a file has left this client (an estimate from the WebSocket's send buffer;
+   * over long-polling only 0 and the end are known). At `sentBytes === totalBytes` the server is
+   * still checking and storing the file: the send resolves when it is durable.
+   */
+  onProgress?: (progress: SendProgress) => void;
+}
+
+export interface SendProgress {
+  sentBytes: number;
+  totalBytes: number;
 }
 
 export class ChatError extends Error {
@@ -73,6 +84,7 @@ interface Outgoing {
   clientMsgId: string;
   content?: string;
   file?: SendInput['file'];
+  onProgress?: SendInput['onProgress'];
   resolve: (message: Message) => void;
   reject: (error: Error) => void;
   /** Sent on the current connection and waiting for its ack. */
@@ -209,6 +221,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         clientMsgId,
         content: input.content,
         file: input.file,
+        onProgress: input.onProgress,
         resolve,
         reject,
         inFlight: false,
@@ -295,21 +308,37 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private async transmit(item: Outgoing): Promise<void> {
     if (item.inFlight || !this.socket.connected) return;
     item.inFlight = true;
+    let file: { name: string; mime?: string; data: Uint8Array } | undefined;
+    if (item.file) {
+      // A Blob (a browser File) is read once; the bytes are kept for a resend.
+      const { data } = item.file;
+      const bytes =
+        data instanceof Uint8Array
+          ? data
+          : new Uint8Array(data instanceof ArrayBuffer ? data : await data.arrayBuffer());
+      item.file = { ...item.file, data: bytes };
+      file = { name: item.file.name, ...(item.file.mime && { mime: item.file.mime }), data: bytes };
+    }
     const payload = {
       roomId: item.roomId,
       clientMsgId: item.clientMsgId,
       ...(item.content !== undefined && { content: item.content }),
-      ...(item.file && { file: item.file as { name: string; mime?: string; data: Uint8Array } }),
+      ...(file && { file }),
     };
+    const sending = this.socket.timeout(this.ackTimeoutMs).emitWithAck(SocketEvent.ChatSend, payload);
+    const stopProgress =
+      file && item.onProgress ? this.trackUpload(file.data.byteLength, item.onProgress) : null;
     let ack: Ack<{ message: Message }>;
     try {
-      ack = await this.socket.timeout(this.ackTimeoutMs).emitWithAck(SocketEvent.ChatSend, payload);
+      ack = await sending;
     } catch {
       // No ack in time (or the connection dropped): send again, same clientMsgId.
+      stopProgress?.(false);
       item.inFlight = false;
       if (this.socket.connected) setTimeout(() => void this.transmit(item), this.delay(1));
       return;
     }
+    stopProgress?.(ack.ok);
     item.inFlight = false;
     if (!this.outbox.has(item.clientMsgId)) return;
     if (ack.ok) {
@@ -321,6 +350,31 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       this.outbox.delete(item.clientMsgId);
       item.reject(new ChatError(ack.error.code, ack.error.message));
     }
+  }
+
+  /**
+   * Reports a file's upload progress from the WebSocket's send buffer, called right after the
+   * emit queued the payload: what of it is no longer buffered has gone out. Returns the function
+   * that stops it (with the final figure when the send succeeded).
+   */
+  private trackUpload(
+    totalBytes: number,
+    onProgress: (progress: SendProgress) => void,
+  ): (done: boolean) => void {
+    const ws = (this.socket.io.engine?.transport as { ws?: { bufferedAmount?: number } } | undefined)?.ws;
+    const report = (sentBytes: number) =>
+      onProgress({ sentBytes: Math.max(0, Math.min(totalBytes, Math.round(sentBytes))), totalBytes });
+    report(0);
+    const buffered = () => ws?.bufferedAmount;
+    const start = buffered();
+    // What was buffered before this payload is what the buffer drains back to.
+    const baseline = start === undefined ? 0 : Math.max(0, start - totalBytes);
+    const timer =
+      start === undefined ? null : setInterval(() => report(totalBytes - (buffered()! - baseline)), 100);
+    return (done) => {
+      if (timer) clearInterval(timer);
+      if (done) report(totalBytes);
+    };
   }
 
   private async refreshToken(): Promise<void> {

@@ -5,14 +5,16 @@ export {
   type ChatClientOptions,
   type ConnectionState,
   type SendInput,
+  type SendProgress,
 } from './chat-client.js';
 export { refreshingToken, type RefreshingTokenOptions, type Session, type TokenSource } from './token.js';
 export type {
   Message,
   MessageFile,
+  MessagePage,
   PresenceUpdate,
   PresenceUser,
   ClientToServerEvents,
   ServerToClientEvents,
 } from '../../contracts/src/index.js';
-export { ErrorCode } from '../../contracts/src/index.js';
+export { ErrorCode, compareStreamIds } from '../../contracts/src/index.js';

@@ -1,0 +1,25 @@
+export interface WebConfig {
+  /** The api app, e.g. http://127.0.0.1:3000. */
+  apiUrl: string;
+  /** The socket app, e.g. http://127.0.0.1:3001. */
+  socketUrl: string;
+}
+
+/**
+ * Where the api and socket apps are: /config.json when the server that serves the page gives
+ * them, otherwise this page's hostname with the contract's ports (3000 and 3001).
+ */
+export async function loadConfig(): Promise<WebConfig> {
+  const fallback = (port: number) => `${location.protocol}//${location.hostname}:${port}`;
+  let given: Partial<WebConfig> = {};
+  try {
+    const response = await fetch('config.json', { cache: 'no-store' });
+    if (response.ok) given = (await response.json()) as Partial<WebConfig>;
+  } catch {
+    // no config.json: the defaults below
+  }
+  return {
+    apiUrl: (given.apiUrl || fallback(3000)).replace(/\/$/, ''),
+    socketUrl: (given.socketUrl || fallback(3001)).replace(/\/$/, ''),
+  };
+}

@@ -1,0 +1,34 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { defineConfig, type Plugin } from 'vite';
+
+/**
+ * GET /config.json: where the page finds the api and socket apps, from WEB_API_URL and
+ * WEB_SOCKET_URL at run time (the container's nginx answers the same from its environment).
+ * Unset, the page uses its own hostname with the contract's ports 3000 and 3001.
+ */
+function runtimeConfig(): Plugin {
+  const serve = (req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    if (req.url?.split('?')[0] !== '/config.json') return next();
+    res.setHeader('content-type', 'application/json');
+    res.setHeader('cache-control', 'no-store');
+    res.end(
+      JSON.stringify({ apiUrl: process.env.WEB_API_URL ?? '', socketUrl: process.env.WEB_SOCKET_URL ?? '' }),
+    );
+  };
+  return {
+    name: 'chat-runtime-config',
+    configureServer: (server) => void server.middlewares.use(serve),
+    configurePreviewServer: (server) => void server.middlewares.use(serve),
+  };
+}
+
+const port = Number(process.env.WEB_PORT ?? 8080);
+
+export default defineConfig({
+  root: import.meta.dirname,
+  base: './',
+  plugins: [runtimeConfig()],
+  build: { outDir: '../../dist/web', emptyOutDir: true, sourcemap: true, target: 'es2022' },
+  server: { host: process.env.WEB_HOST ?? '127.0.0.1', port, strictPort: true },
+  preview: { host: process.env.WEB_HOST ?? '127.0.0.1', port, strictPort: true },
+});

@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '../support/redis-server.js';
+import { machineTool } from '../support/tools.js';
+
+/**
+ * The web client's container config (apps/web/nginx.conf.template), run by a real nginx over the
+ * built client (dist/web), with the variables filled in as the nginx image's entrypoint does.
+ */
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const nginxPath = machineTool('nginx');
+const env = { WEB_API_URL: 'https://api.chat.example', WEB_SOCKET_URL: 'https://ws.chat.example' };
+
+let nginx: ChildProcess | undefined;
+let url = '';
+
+beforeAll(async () => {
+  if (!nginxPath) return;
+  const dist = join(ROOT, 'dist', 'web');
+  if (!existsSync(join(dist, 'index.html')))
+    throw new Error('dist/web is missing: run `npm run build` first');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'nginx-web-'));
+  chmodSync(dir, 0o777);
+  let server = readFileSync(join(ROOT, 'apps', 'web', 'nginx.conf.template'), 'utf8')
+    .replace('listen 8080;', `listen 127.0.0.1:${port};`)
+    .replace('root /usr/share/nginx/html;', `root ${dist};`);
+  for (const [name, value] of Object.entries(env)) server = server.replaceAll(`\${${name}}`, value);
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `pid ${dir}/nginx.pid; events {} http { include /etc/nginx/mime.types; access_log off;
+     client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
+     uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi; ${server} }`,
+  );
+  nginx = spawn(
+    nginxPath,
+    ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off; error_log stderr;'],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  while (
+    !(await fetch(`${url}/config.json`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > deadline) throw new Error('nginx did not come up');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+afterAll(() => {
+  nginx?.kill('SIGTERM');
+});
+
+(nginxPath ? it : it.skip)('serves the page, its hashed assets and its run-time config', async () => {
+  const config = await fetch(`${url}/config.json`);
+  expect(config.headers.get('cache-control')).toBe('no-store');
+  expect(await config.json()).toEqual({ apiUrl: env.WEB_API_URL, socketUrl: env.WEB_SOCKET_URL });
+
+  const page = await fetch(`${url}/`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get('cache-control')).toBe('no-cache');
+  const html = await page.text();
+  // Any other path is the page too (a bookmarked #room link, a reload).
+  expect(await (await fetch(`${url}/some/where`)).text()).toBe(html);
+
+  const script = readdirSync(join(ROOT, 'dist', 'web', 'assets')).find((name) => name.endsWith('.js'))!;
+  expect(html).toContain(`assets/${script}`);
+  const asset = await fetch(`${url}/assets/${script}`, { headers: { 'accept-encoding': 'gzip' } });
+  expect(asset.status).toBe(200);
+  expect(asset.headers.get('content-type')).toMatch(/javascript/);
+  expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  expect(asset.headers.get('content-encoding')).toBe('gzip');
+  expect((await fetch(`${url}/assets/missing.js`)).status).toBe(404);
+});
