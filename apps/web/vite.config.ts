@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 
 /**
@@ -28,6 +29,8 @@ export default defineConfig({
   root: import.meta.dirname,
   base: './',
   plugins: [runtimeConfig()],
+  // The same alias as tsconfig.base.json's paths: libs are imported through their index.ts.
+  resolve: { alias: { '@chat/client': resolve(import.meta.dirname, '../../libs/client/src/index.ts') } },
   build: { outDir: '../../dist/web', emptyOutDir: true, sourcemap: true, target: 'es2022' },
   server: { host: process.env.WEB_HOST ?? '127.0.0.1', port, strictPort: true },
   preview: { host: process.env.WEB_HOST ?? '127.0.0.1', port, strictPort: true },

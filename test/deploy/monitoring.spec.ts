@@ -79,6 +79,7 @@ describe('docker compose', () => {
       'redis',
       'secrets-init',
       'socket',
+      'web',
       'worker',
     ]);
   });

@@ -1,4 +1,4 @@
-import type { MessagePage, Session } from '../../../libs/client/src/index.js';
+import type { MessagePage, Session } from '@chat/client';
 
 export interface User {
   id: string;

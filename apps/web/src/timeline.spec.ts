@@ -1,4 +1,4 @@
-import type { Message } from '../../../libs/client/src/index.js';
+import type { Message } from '@chat/client';
 import { Timeline } from './timeline.js';
 
 const message = (id: string, content = id): Message => ({

@@ -1,4 +1,4 @@
-import { compareStreamIds, type Message, type MessagePage } from '../../../libs/client/src/index.js';
+import { compareStreamIds, type Message, type MessagePage } from '@chat/client';
 
 /**
  * One room's messages as the page shows them: history pages (REST, newest first) and live

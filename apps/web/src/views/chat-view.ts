@@ -1,4 +1,4 @@
-import { ChatClient, refreshingToken, type Message } from '../../../../libs/client/src/index.js';
+import { ChatClient, refreshingToken, type Message } from '@chat/client';
 import { Api, type LoginResult, type Room } from '../api.js';
 import type { WebConfig } from '../config.js';
 import { h } from '../dom.js';

@@ -1,4 +1,4 @@
-import type { ChatClient, Message, SendProgress } from '../../../../libs/client/src/index.js';
+import type { ChatClient, Message, SendProgress } from '@chat/client';
 import type { Api, Room, User } from '../api.js';
 import { formatBytes, h } from '../dom.js';
 import { Timeline } from '../timeline.js';
