@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { io } from 'socket.io-client';
@@ -94,7 +95,7 @@ async function signIn(
 }
 
 /** The texts of the room's timeline, top to bottom. */
-const timeline = (page: Page) => page.locator('ol[role="log"] > li .content').allTextContents();
+const timeline = (page: Page) => page.locator('[role="log"] > ol > li .content').allTextContents();
 
 /** Polls `read` until `done` holds or the time is up; returns the last value read. */
 async function eventually<T>(
@@ -119,6 +120,14 @@ async function expectTimeline(page: Page, expected: string[]): Promise<void> {
   expect(shown).toEqual(expected);
 }
 
+/** axe-core's WCAG 2.1 A and AA checks (labels, names, roles, contrast) on the page as it is now. */
+async function expectAccessible(page: Page): Promise<void> {
+  const { violations } = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
 /** Types into the composer and presses Enter: sending needs no mouse. */
 async function say(page: Page, text: string): Promise<void> {
   await page.getByLabel('Message', { exact: true }).fill(text);
@@ -134,6 +143,7 @@ run(
     await alice.goto(web.url);
     await alice.getByLabel('Username').waitFor();
     await screenshot(alice, 'sign-in');
+    await expectAccessible(alice);
     const aliceName = uniqueName('alice');
     const bobName = uniqueName('bob');
     await signIn(alice, aliceName, 'alice-password', true);
@@ -179,7 +189,7 @@ run(
       .setInputFiles({ name: 'sunset.png', mimeType: 'image/png', buffer: image });
     await say(alice, 'The view from here');
     for (const page of [bob, alice]) {
-      const thumbnail = page.locator('ol[role="log"] img.thumbnail[alt="sunset.png"]');
+      const thumbnail = page.locator('[role="log"] ol img.thumbnail[alt="sunset.png"]');
       await thumbnail.waitFor();
       // Loaded, not just placed: the browser decoded the preview the file app served.
       const [width] = await eventually(
@@ -188,7 +198,7 @@ run(
       );
       expect(width).toBeGreaterThan(0);
       expect(width).toBeLessThan(480); // the preview, not the original
-      const link = await page.locator('ol[role="log"] a.file.image').getAttribute('href');
+      const link = await page.locator('[role="log"] ol a.file.image').getAttribute('href');
       const original = await fetch(link!);
       expect(original.status).toBe(200);
       expect(Buffer.from(await original.arrayBuffer())).toEqual(image);
@@ -209,7 +219,7 @@ run(
       .setInputFiles({ name: 'scan.png', mimeType: 'image/png', buffer: scan });
     await alice.getByRole('button', { name: 'Send', exact: true }).click();
     for (const page of [alice, bob]) {
-      const log = page.locator('ol[role="log"]');
+      const log = page.locator('[role="log"] ol');
       await log.locator('a.file', { hasText: 'scan.png' }).or(log.locator('img[alt="scan.png"]')).waitFor();
     }
     const progress = (await alice.evaluate('window.progressSeen')) as number[];
@@ -221,6 +231,7 @@ run(
       (n) => n === 0,
     );
     await screenshot(alice, 'chat');
+    await expectAccessible(alice);
     await screenshot(bob, 'chat-other-side');
   },
 );
@@ -252,6 +263,7 @@ run(
     await alice.locator('.connection', { hasText: '1 waiting to send' }).waitFor();
     await alice.locator('ul.outbox li', { hasText: 'four, sent while away' }).waitFor();
     await screenshot(alice, 'reconnecting');
+    await expectAccessible(alice);
 
     socket = await startAppProcess('socket', socketEnv);
     // Bob's other device speaks before the pages are back: their rejoin replays it.
@@ -280,7 +292,7 @@ run(
       );
       expect([...shown].sort()).toEqual([...expected].sort());
       const ids = await page
-        .locator('ol[role="log"] > li')
+        .locator('[role="log"] > ol > li')
         .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-id')));
       expect(new Set(ids).size).toBe(ids.length);
     }

@@ -236,7 +236,12 @@ export class ChatView {
             },
             entry.room.name,
             entry.unread
-              ? h('span', { class: 'badge', 'aria-label': `${entry.unread} unread` }, String(entry.unread))
+              ? h(
+                  'span',
+                  { class: 'badge' },
+                  String(entry.unread),
+                  h('span', { class: 'visually-hidden' }, ' unread'),
+                )
               : null,
           ),
         ),

@@ -41,9 +41,15 @@ export class RoomView {
     private readonly onSendStateChange: () => void,
   ) {
     this.historyStatus = h('p', { class: 'history-status', role: 'status' });
-    this.log = h('ol', { class: 'messages', role: 'log', 'aria-label': `Messages in ${room.name}` });
+    this.log = h('ol', { class: 'messages' });
     this.outbox = h('ul', { class: 'messages outbox', 'aria-label': 'Sending' });
-    this.scroller = h('div', { class: 'scroller', tabindex: 0 }, this.historyStatus, this.log, this.outbox);
+    this.scroller = h(
+      'div',
+      { class: 'scroller', tabindex: 0 },
+      this.historyStatus,
+      h('div', { role: 'log', 'aria-label': `Messages in ${room.name}` }, this.log),
+      this.outbox,
+    );
     this.scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
 
     const textareaId = `compose-${room.id}`;
