@@ -8,16 +8,16 @@ import { loginView } from './views/login-view.js';
 const config = await loadConfig();
 const root = document.getElementById('app')!;
 
-function showLogin(): void {
+function showLogin(notice?: string): void {
   document.title = 'Chat';
-  root.replaceChildren(loginView(config.apiUrl, (login) => void showChat(login)));
+  root.replaceChildren(loginView(config.apiUrl, (login) => void showChat(login), notice));
   document.getElementById('username')?.focus();
 }
 
 async function showChat(login: LoginResult): Promise<void> {
-  const chat = new ChatView(config, login, () => {
+  const chat = new ChatView(config, login, (notice) => {
     clearSession();
-    showLogin();
+    showLogin(notice);
   });
   root.replaceChildren(chat.element);
   await chat.start();

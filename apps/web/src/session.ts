@@ -1,6 +1,9 @@
 import type { User } from './api.js';
 
-/** What survives a reload: the rotating refresh token and who it belongs to. */
+/**
+ * What survives a reload: the rotating refresh token and who it belongs to. Kept per tab
+ * (sessionStorage): refresh tokens rotate, so two tabs sharing one would log each other out.
+ */
 export interface StoredSession {
   refreshToken: string;
   user: User;
@@ -10,7 +13,7 @@ const KEY = 'chat.session';
 
 export function loadSession(): StoredSession | null {
   try {
-    const stored = JSON.parse(localStorage.getItem(KEY) ?? 'null') as StoredSession | null;
+    const stored = JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as StoredSession | null;
     return stored?.refreshToken && stored.user?.id ? stored : null;
   } catch {
     return null;
@@ -18,9 +21,9 @@ export function loadSession(): StoredSession | null {
 }
 
 export function saveSession(session: StoredSession): void {
-  localStorage.setItem(KEY, JSON.stringify(session));
+  sessionStorage.setItem(KEY, JSON.stringify(session));
 }
 
 export function clearSession(): void {
-  localStorage.removeItem(KEY);
+  sessionStorage.removeItem(KEY);
 }

@@ -11,6 +11,7 @@ import {
   type ServerToClientEvents,
 } from '../../contracts/src/index.js';
 import { Emitter } from './emitter.js';
+import { ChatError } from './errors.js';
 import { resolveToken, type TokenSource } from './token.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -45,16 +46,6 @@ export interface SendInput {
 export interface SendProgress {
   sentBytes: number;
   totalBytes: number;
-}
-
-export class ChatError extends Error {
-  override name = 'ChatError';
-  constructor(
-    readonly code: ErrorCode | string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface ChatClientEvents {

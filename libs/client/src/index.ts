@@ -1,6 +1,6 @@
+export { ChatError } from './errors.js';
 export {
   ChatClient,
-  ChatError,
   type ChatClientEvents,
   type ChatClientOptions,
   type ConnectionState,

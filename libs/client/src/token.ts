@@ -1,3 +1,5 @@
+import { ChatError } from './errors.js';
+
 /** Where the client gets an access token: a fixed one, or a function asked at every (re)connect and refresh. */
 export type TokenSource = string | (() => string | Promise<string>);
 
@@ -38,6 +40,9 @@ export function refreshingToken(options: RefreshingTokenOptions): () => Promise<
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ refreshToken: session.refreshToken }),
         });
+        // 401: the refresh token expired or was used; the session is over. Anything else: retry later.
+        if (response.status === 401)
+          throw new ChatError('UNAUTHORIZED', 'the session has ended: sign in again');
         if (!response.ok) throw new Error(`token refresh failed: HTTP ${response.status}`);
         const next = (await response.json()) as Session;
         session = {

@@ -1,4 +1,4 @@
-import { ChatClient, refreshingToken, type Message } from '@chat/client';
+import { ChatClient, ChatError, refreshingToken, type Message } from '@chat/client';
 import { Api, type LoginResult, type Room } from '../api.js';
 import type { WebConfig } from '../config.js';
 import { h } from '../dom.js';
@@ -33,14 +33,23 @@ export class ChatView {
   constructor(
     config: WebConfig,
     private readonly login: LoginResult,
-    onSignOut: () => void,
+    private readonly onSignOut: (notice?: string) => void,
   ) {
     const me = login.user;
-    const token = refreshingToken({
+    const refresh = refreshingToken({
       apiUrl: config.apiUrl,
       session: login,
       onSession: (session) => saveSession({ refreshToken: session.refreshToken, user: me }),
     });
+    // A refused refresh token (expired, or used elsewhere) ends the session: back to sign-in.
+    const token = async () => {
+      try {
+        return await refresh();
+      } catch (error) {
+        if (error instanceof ChatError && error.code === 'UNAUTHORIZED') this.signOut(error.message);
+        throw error;
+      }
+    };
     saveSession({ refreshToken: login.refreshToken, user: me });
     this.api = new Api(config.apiUrl, token);
     this.client = new ChatClient({ url: config.socketUrl, token });
@@ -61,10 +70,7 @@ export class ChatView {
           {
             type: 'button',
             class: 'secondary',
-            onclick: () => {
-              this.close();
-              onSignOut();
-            },
+            onclick: () => this.signOut(),
           },
           'Sign out',
         ),
@@ -127,8 +133,14 @@ export class ChatView {
   }
 
   close(): void {
-    for (const off of this.detach) off();
+    for (const off of this.detach.splice(0)) off();
     this.client.close();
+  }
+
+  private signOut(notice?: string): void {
+    if (this.client.state === 'closed') return;
+    this.close();
+    this.onSignOut(notice);
   }
 
   private wire(): void {

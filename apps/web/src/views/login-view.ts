@@ -2,8 +2,8 @@ import { Api, ApiError, type LoginResult } from '../api.js';
 import { h } from '../dom.js';
 
 /** Sign in, or create an account and sign in: one form, two submit buttons. */
-export function loginView(apiUrl: string, onLogin: (login: LoginResult) => void): HTMLElement {
-  const error = h('p', { class: 'form-error', role: 'alert' });
+export function loginView(apiUrl: string, onLogin: (login: LoginResult) => void, notice = ''): HTMLElement {
+  const error = h('p', { class: 'form-error', role: 'alert' }, notice);
   const username = h('input', {
     id: 'username',
     name: 'username',
