@@ -4,7 +4,15 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { createRedisClient, type RedisClient } from '@chat/redis';
-import { coalesceWrites, type EngineConnection } from './coalesce-writes.js';
+import {
+  coalesceWrites,
+  sendPreEncodedFrames,
+  type EngineConnection,
+  type EngineTransport,
+} from './engine-writes.js';
+
+/** Frames of at least this many bytes are compressed (permessage-deflate); smaller ones are not. */
+const COMPRESSION_THRESHOLD = 1024;
 
 /**
  * socket.io on the app's HTTP server, with the Redis Streams adapter so that room membership
@@ -29,7 +37,11 @@ export class RedisIoAdapter extends IoAdapter {
       // Compress only frames worth compressing (seed "000"). ws applies the threshold only
       // without context takeover: with it, every frame went through zlib (a quarter of the
       // socket app's CPU in the ingest profile) and each connection held its own zlib window.
-      perMessageDeflate: { threshold: 1024, serverNoContextTakeover: true, clientNoContextTakeover: true },
+      perMessageDeflate: {
+        threshold: COMPRESSION_THRESHOLD,
+        serverNoContextTakeover: true,
+        clientNoContextTakeover: true,
+      },
       maxHttpBufferSize: config.MAX_FILE_BYTES + 1024 * 1024,
       // a dead connection is dropped within pingInterval + pingTimeout
       pingInterval: config.SOCKET_PING_INTERVAL_MS,
@@ -39,9 +51,13 @@ export class RedisIoAdapter extends IoAdapter {
       // handshake checks the page's origin itself. Clients outside a browser send none.
       allowRequest: (req, callback) => callback(null, originAllowed(config.corsOrigins, req.headers.origin)),
     } as ServerOptions);
+    const tune = (transport: EngineTransport) => {
+      coalesceWrites(transport);
+      sendPreEncodedFrames(transport, COMPRESSION_THRESHOLD);
+    };
     server.engine.on('connection', (conn: EngineConnection) => {
-      coalesceWrites(conn.transport);
-      conn.on('upgrade', coalesceWrites);
+      tune(conn.transport);
+      conn.on('upgrade', tune);
     });
     this.client = createRedisClient(config, 'socket-adapter', { subscriber: true });
     this.client.on('error', () => undefined);

@@ -1,4 +1,4 @@
-import { coalesceWrites, type EngineTransport } from './coalesce-writes.js';
+import { coalesceWrites, type EngineTransport } from './engine-writes.js';
 
 function fakeTransport(name: string) {
   const calls: string[] = [];
