@@ -4,7 +4,8 @@ import { defineConfig, type Plugin } from 'vite';
 
 /**
  * GET /config.json: where the page finds the api and socket apps, from WEB_API_URL and
- * WEB_SOCKET_URL at run time (the container's nginx answers the same from its environment).
+ * WEB_SOCKET_URL at run time, and the file size limit from MAX_FILE_BYTES (the container's
+ * nginx answers the same from its environment).
  * Unset, the page uses its own hostname with the contract's ports 3000 and 3001.
  */
 function runtimeConfig(): Plugin {
@@ -13,7 +14,12 @@ function runtimeConfig(): Plugin {
     res.setHeader('content-type', 'application/json');
     res.setHeader('cache-control', 'no-store');
     res.end(
-      JSON.stringify({ apiUrl: process.env.WEB_API_URL ?? '', socketUrl: process.env.WEB_SOCKET_URL ?? '' }),
+      JSON.stringify({
+        apiUrl: process.env.WEB_API_URL ?? '',
+        socketUrl: process.env.WEB_SOCKET_URL ?? '',
+        // The same variable the socket app reads: the page refuses bigger files before sending.
+        maxFileBytes: Number(process.env.MAX_FILE_BYTES) || undefined,
+      }),
     );
   };
   return {

@@ -226,6 +226,17 @@ run(
     expect(progress[0]).toBe(0);
     expect(progress.at(-1)).toBe(scan.length);
     expect([...progress].sort((x, y) => x - y)).toEqual(progress); // never goes back
+
+    // Over the limit: refused on the page with the contract's reason, the connection untouched.
+    await alice
+      .getByLabel('Attach file')
+      .setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: png(10 * 1024 * 1024 + 1) });
+    await alice.getByRole('button', { name: 'Send', exact: true }).click();
+    await alice
+      .locator('ul.outbox li.failed', { hasText: 'not sent: the file is larger than 10 MiB' })
+      .waitFor();
+    await alice.locator('ul.outbox li.failed').getByRole('button', { name: 'Dismiss' }).click();
+    expect(await alice.locator('.connection').getAttribute('data-state')).toBe('connected');
     await eventually(
       () => alice.locator('ul.outbox li').count(),
       (n) => n === 0,

@@ -11,7 +11,11 @@ import { machineTool } from '../support/tools.js';
  */
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const nginxPath = machineTool('nginx');
-const env = { WEB_API_URL: 'https://api.chat.example', WEB_SOCKET_URL: 'https://ws.chat.example' };
+const env = {
+  WEB_API_URL: 'https://api.chat.example',
+  WEB_SOCKET_URL: 'https://ws.chat.example',
+  MAX_FILE_BYTES: '5242880',
+};
 
 let nginx: ChildProcess | undefined;
 let url = '';
@@ -61,7 +65,11 @@ afterAll(() => {
 (nginxPath ? it : it.skip)('serves the page, its hashed assets and its run-time config', async () => {
   const config = await fetch(`${url}/config.json`);
   expect(config.headers.get('cache-control')).toBe('no-store');
-  expect(await config.json()).toEqual({ apiUrl: env.WEB_API_URL, socketUrl: env.WEB_SOCKET_URL });
+  expect(await config.json()).toEqual({
+    apiUrl: env.WEB_API_URL,
+    socketUrl: env.WEB_SOCKET_URL,
+    maxFileBytes: env.MAX_FILE_BYTES,
+  });
 
   const page = await fetch(`${url}/`);
   expect(page.status).toBe(200);

@@ -3,6 +3,8 @@ export interface WebConfig {
   apiUrl: string;
   /** The socket app, e.g. http://127.0.0.1:3001. */
   socketUrl: string;
+  /** The server's file size limit (its MAX_FILE_BYTES); bigger files are refused before sending. */
+  maxFileBytes: number;
 }
 
 /**
@@ -21,5 +23,6 @@ export async function loadConfig(): Promise<WebConfig> {
   return {
     apiUrl: (given.apiUrl || fallback(3000)).replace(/\/$/, ''),
     socketUrl: (given.socketUrl || fallback(3001)).replace(/\/$/, ''),
+    maxFileBytes: Number(given.maxFileBytes) || 10 * 1024 * 1024,
   };
 }

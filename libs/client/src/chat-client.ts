@@ -26,6 +26,12 @@ export interface ChatClientOptions {
   ackTimeoutMs?: number;
   /** How often to measure latency while connected. Default 10 s; 0 turns it off. */
   pingIntervalMs?: number;
+  /**
+   * The server's file size limit (MAX_FILE_BYTES; default 10 MiB): a bigger file is refused here
+   * with FILE_TOO_LARGE instead of being sent, since the server drops a connection whose packet
+   * is far over it.
+   */
+  maxFileBytes?: number;
   /** Passed to socket.io-client (e.g. transports, path). */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
 }
@@ -86,6 +92,10 @@ type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Codes after which a send is retried (nothing was stored); anything else is final. */
 const RETRYABLE = new Set<string>([ErrorCode.STORE_FAILED, ErrorCode.RATE_LIMITED, ErrorCode.UNAVAILABLE]);
+
+function byteSize(data: Uint8Array | ArrayBuffer | Blob): number {
+  return data instanceof Uint8Array || data instanceof ArrayBuffer ? data.byteLength : data.size;
+}
 
 function newClientMsgId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
@@ -204,6 +214,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    */
   send(roomId: string, input: SendInput): Promise<Message> {
     const clientMsgId = input.clientMsgId ?? newClientMsgId();
+    const limit = this.options.maxFileBytes ?? 10 * 1024 * 1024;
+    if (input.file && byteSize(input.file.data) > limit) {
+      const mib = Math.round((limit / 1024 / 1024) * 10) / 10;
+      return Promise.reject(new ChatError(ErrorCode.FILE_TOO_LARGE, `the file is larger than ${mib} MiB`));
+    }
     const existing = this.outbox.get(clientMsgId);
     if (existing) return new Promise((resolve, reject) => this.chain(existing, resolve, reject));
     return new Promise<Message>((resolve, reject) => {

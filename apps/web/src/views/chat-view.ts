@@ -52,7 +52,7 @@ export class ChatView {
     };
     saveSession({ refreshToken: login.refreshToken, user: me });
     this.api = new Api(config.apiUrl, token);
-    this.client = new ChatClient({ url: config.socketUrl, token });
+    this.client = new ChatClient({ url: config.socketUrl, token, maxFileBytes: config.maxFileBytes });
 
     const newRoom = h('input', { id: 'new-room', required: true, maxlength: 100, autocomplete: 'off' });
     const joinRoom = h('input', { id: 'join-room', required: true, autocomplete: 'off' });

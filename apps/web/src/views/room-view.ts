@@ -109,8 +109,9 @@ export class RoomView {
     );
   }
 
-  /** Shown: load the newest page once, then keep the view where the reader left it. */
+  /** Shown: load the newest page once; later, back where the reader left it (or at the newest). */
   show(): void {
+    if (this.stuckToBottom) this.scrollToBottom();
     if (!this.timeline.hasOlder || this.timeline.nextBefore !== undefined || this.loading) return;
     void this.loadOlder();
   }
@@ -121,10 +122,12 @@ export class RoomView {
 
   /** A message of this room, from the socket, from history, or the ack of our own send. */
   addMessage(message: Message): void {
-    if (message.senderId === this.me.id) this.sending.get(message.clientMsgId)?.remove();
-    if (message.senderId === this.me.id) this.sending.delete(message.clientMsgId);
+    const mine = message.senderId === this.me.id;
+    // Our own message, stored: it replaces its "sending…" line.
+    if (mine) this.sending.get(message.clientMsgId)?.remove();
+    if (mine) this.sending.delete(message.clientMsgId);
     if (this.timeline.add(message) === -1) return;
-    const sticky = this.stuckToBottom || message.senderId === this.me.id;
+    const sticky = this.stuckToBottom || mine;
     this.render();
     if (sticky) this.scrollToBottom();
   }
