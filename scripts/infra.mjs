@@ -3,7 +3,7 @@
 // the test suite's global setup. Order for MongoDB: mongod if installed, else FerretDB 1.24
 // built from the Go module proxy (tools/ferretdb), else mongodb-memory-server.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,6 +129,14 @@ async function ensureRedis(url, dataDir, log) {
   return { name: 'redis-server', child };
 }
 
+/** Deletes the test suite's and the bench's FerretDB files (databases `*_test`, `*_bench`). */
+function removeScratchDatabases(dir) {
+  if (!existsSync(dir)) return [];
+  const scratch = readdirSync(dir).filter((name) => /_(test|bench)\.sqlite/.test(name));
+  for (const name of scratch) rmSync(join(dir, name), { force: true });
+  return scratch;
+}
+
 async function ensureMongo(url, dataDir, log) {
   if (await mongoAnswers(url)) {
     log(`mongodb: using ${url}`);
@@ -156,14 +164,29 @@ async function ensureMongo(url, dataDir, log) {
   if (which('go')) {
     const binary = buildFerretDb(dataDir, log);
     const dir = join(dataDir, 'ferretdb');
-    const child = startChild(
-      'ferretdb',
-      binary,
-      ['-listen', `127.0.0.1:${port}`, '-sqlite-dir', dir],
-      join(dataDir, 'ferretdb.log'),
-      log,
-    );
-    await waitFor(() => mongoAnswers(url), 'ferretdb', 30_000, child);
+    const start = async () => {
+      const child = startChild(
+        'ferretdb',
+        binary,
+        ['-listen', `127.0.0.1:${port}`, '-sqlite-dir', dir],
+        join(dataDir, 'ferretdb.log'),
+        log,
+      );
+      await waitFor(() => mongoAnswers(url), 'ferretdb', 30_000, child);
+      return child;
+    };
+    let child;
+    try {
+      child = await start();
+    } catch (error) {
+      // A FerretDB crash can leave a half-written database file, and then it refuses to start.
+      // The test suite's and the bench's databases are emptied before every use anyway: delete
+      // those and try once more. Anything else is the user's data: say where to look.
+      const removed = removeScratchDatabases(dir);
+      if (!removed.length) throw new Error(`${error.message}; see ${join(dataDir, 'ferretdb.log')}`);
+      log(`mongodb: FerretDB did not start; removed its scratch databases (${removed.join(', ')}), retrying`);
+      child = await start();
+    }
     log(`mongodb: started FerretDB 1.24 (SQLite) on port ${port} (data in ${dir})`);
     return { name: 'ferretdb', child };
   }
