@@ -41,7 +41,12 @@ async function request<T>(
     throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.');
   }
   const text = await response.text();
-  const body = text ? (JSON.parse(text) as unknown) : undefined;
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined; // not JSON (a proxy's error page): the status says enough
+  }
   if (!response.ok) {
     const error = (body ?? {}) as { message?: string | string[]; code?: string };
     const message = Array.isArray(error.message) ? error.message.join('; ') : error.message;

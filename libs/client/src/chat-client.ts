@@ -318,10 +318,20 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     if (item.file) {
       // A Blob (a browser File) is read once; the bytes are kept for a resend.
       const { data } = item.file;
-      const bytes =
-        data instanceof Uint8Array
-          ? data
-          : new Uint8Array(data instanceof ArrayBuffer ? data : await data.arrayBuffer());
+      let bytes: Uint8Array;
+      try {
+        bytes =
+          data instanceof Uint8Array
+            ? data
+            : new Uint8Array(data instanceof ArrayBuffer ? data : await data.arrayBuffer());
+      } catch (error) {
+        // The file went away (deleted or moved since it was picked): nothing to retry.
+        this.outbox.delete(item.clientMsgId);
+        item.reject(
+          new ChatError('FILE_UNREADABLE', `the file could not be read: ${(error as Error).message}`),
+        );
+        return;
+      }
       item.file = { ...item.file, data: bytes };
       file = { name: item.file.name, ...(item.file.mime && { mime: item.file.mime }), data: bytes };
     }
