@@ -1,9 +1,9 @@
 import { jest } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PNG_1X1 } from '../support/files.js';
+import { startNginx } from '../support/nginx.js';
 import { machineTool } from '../support/tools.js';
 import { createRoomWith, createUser, http } from '../support/http.js';
 import { sendMessages } from '../support/load.js';
@@ -40,38 +40,23 @@ beforeAll(async () => {
   for (const key of Object.keys(ports) as Array<keyof typeof ports>) ports[key] = await freePort();
 
   // The compose config, with the compose service names and ports swapped for this machine's.
-  const dir = mkdtempSync(join(tmpdir(), 'nginx-'));
-  chmodSync(dir, 0o777);
   const port = (app: AppProcess) => new URL(app.url).port;
-  const conf = readFileSync(join(ROOT, 'deploy', 'nginx', 'nginx.conf'), 'utf8')
-    .replaceAll('/tmp/', `${dir}/`)
-    .replace('server api:3000;', `server 127.0.0.1:${port(api!)};`)
-    .replace('server file:3002;', `server 127.0.0.1:${port(file)};`)
-    .replace(
-      'server socket:3001 max_fails=0;',
-      `server 127.0.0.1:${port(socketA!)} max_fails=0; server 127.0.0.1:${port(socketB!)} max_fails=0;`,
-    )
-    .replace('listen 3000;', `listen 127.0.0.1:${ports.api};`)
-    .replace('listen 3001;', `listen 127.0.0.1:${ports.socket};`)
-    .replace('listen 3002;', `listen 127.0.0.1:${ports.file};`);
-  writeFileSync(join(dir, 'nginx.conf'), conf);
-  nginx = spawn(
+  nginx = await startNginx(
     nginxPath,
-    ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off; error_log stderr;'],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
+    (dir) =>
+      readFileSync(join(ROOT, 'deploy', 'nginx', 'nginx.conf'), 'utf8')
+        .replaceAll('/tmp/', `${dir}/`)
+        .replace('server api:3000;', `server 127.0.0.1:${port(api!)};`)
+        .replace('server file:3002;', `server 127.0.0.1:${port(file)};`)
+        .replace(
+          'server socket:3001 max_fails=0;',
+          `server 127.0.0.1:${port(socketA!)} max_fails=0; server 127.0.0.1:${port(socketB!)} max_fails=0;`,
+        )
+        .replace('listen 3000;', `listen 127.0.0.1:${ports.api};`)
+        .replace('listen 3001;', `listen 127.0.0.1:${ports.socket};`)
+        .replace('listen 3002;', `listen 127.0.0.1:${ports.file};`),
+    `http://127.0.0.1:${ports.api}/health`,
   );
-  const deadline = Date.now() + 10_000;
-  while (
-    !(await fetch(`http://127.0.0.1:${ports.api}/health`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline) throw new Error('nginx did not come up');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { startNginx } from '../support/nginx.js';
 import { freePort } from '../support/redis-server.js';
 import { machineTool } from '../support/tools.js';
 
@@ -26,36 +26,18 @@ beforeAll(async () => {
   if (!existsSync(join(dist, 'index.html')))
     throw new Error('dist/web is missing: run `npm run build` first');
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'nginx-web-'));
-  chmodSync(dir, 0o777);
   let server = readFileSync(join(ROOT, 'apps', 'web', 'nginx.conf.template'), 'utf8')
     .replace('listen 8080;', `listen 127.0.0.1:${port};`)
     .replace('root /usr/share/nginx/html;', `root ${dist};`);
   for (const [name, value] of Object.entries(env)) server = server.replaceAll(`\${${name}}`, value);
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `pid ${dir}/nginx.pid; events {} http { include /etc/nginx/mime.types; access_log off;
+  url = `http://127.0.0.1:${port}`;
+  nginx = await startNginx(
+    nginxPath,
+    (dir) => `pid ${dir}/nginx.pid; events {} http { include /etc/nginx/mime.types; access_log off;
      client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
      uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi; ${server} }`,
+    `${url}/config.json`,
   );
-  nginx = spawn(
-    nginxPath,
-    ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off; error_log stderr;'],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  while (
-    !(await fetch(`${url}/config.json`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline) throw new Error('nginx did not come up');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 });
 
 afterAll(() => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { waitUntilAnswers } from './processes.js';
 import { freePort } from './redis-server.js';
 import { machineTool } from './tools.js';
 
@@ -55,17 +56,9 @@ export async function startWebServer(
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  while (
-    !(await fetch(`${url}/config.json`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`web server did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitUntilAnswers(`${url}/config.json`, 'web server', 20_000, child).catch((error: Error) => {
+    throw new Error(`${error.message}: ${output}`);
+  });
   return {
     url,
     stop: () =>

@@ -15,6 +15,29 @@ export interface AppProcess {
   stop(): Promise<number | string | null>;
 }
 
+/**
+ * Polls `url` until it answers 2xx. Fails when `child` (the process that should answer) exits
+ * first, or after `timeoutMs`.
+ */
+export async function waitUntilAnswers(
+  url: string,
+  what: string,
+  timeoutMs: number,
+  child?: ChildProcess,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not answer within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Runs a built app (dist/) as its own process, the way `npm start` and the containers do. */
 export async function startAppProcess(name: string, env: Record<string, string> = {}): Promise<AppProcess> {
   const entry = join(ROOT, 'dist', name, 'apps', name, 'src', 'main.js');
@@ -36,17 +59,9 @@ export async function startAppProcess(name: string, env: Record<string, string> 
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see ${log.path}`);
-    const ok = await fetch(`${url}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`${name} not healthy after 30 s; see ${log.path}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitUntilAnswers(`${url}/health`, name, 30_000, child).catch((error: Error) => {
+    throw new Error(`${error.message}; see ${log.path}`);
+  });
   return {
     name,
     url,
