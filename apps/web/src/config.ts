@@ -3,8 +3,11 @@ export interface WebConfig {
   apiUrl: string;
   /** The socket app, e.g. http://127.0.0.1:3001. */
   socketUrl: string;
-  /** The server's file size limit (its MAX_FILE_BYTES); bigger files are refused before sending. */
-  maxFileBytes: number;
+  /**
+   * The server's file size limit (its MAX_FILE_BYTES), when the page is told it; bigger files are
+   * refused before sending. Unset, the client SDK's default (the server's default) applies.
+   */
+  maxFileBytes?: number;
 }
 
 /**
@@ -23,6 +26,6 @@ export async function loadConfig(): Promise<WebConfig> {
   return {
     apiUrl: (given.apiUrl || fallback(3000)).replace(/\/$/, ''),
     socketUrl: (given.socketUrl || fallback(3001)).replace(/\/$/, ''),
-    maxFileBytes: Number(given.maxFileBytes) || 10 * 1024 * 1024,
+    ...(Number(given.maxFileBytes) > 0 && { maxFileBytes: Number(given.maxFileBytes) }),
   };
 }

@@ -124,8 +124,10 @@ export class RoomView {
   addMessage(message: Message): void {
     const mine = message.senderId === this.me.id;
     // Our own message, stored: it replaces its "sending…" line.
-    if (mine) this.sending.get(message.clientMsgId)?.remove();
-    if (mine) this.sending.delete(message.clientMsgId);
+    if (mine) {
+      this.sending.get(message.clientMsgId)?.remove();
+      this.sending.delete(message.clientMsgId);
+    }
     if (this.timeline.add(message) === -1) return;
     const sticky = this.stuckToBottom || mine;
     this.render();
