@@ -61,6 +61,11 @@ export const envSchema = z.object({
   /** Engine.io ping interval and timeout: a dead connection is dropped within their sum. */
   SOCKET_PING_INTERVAL_MS: positiveInt(10_000),
   SOCKET_PING_TIMEOUT_MS: positiveInt(5_000),
+  /**
+   * Descriptors the socket app listens on (one socket): libuv accepts one connection per
+   * descriptor per event-loop iteration, so a busy instance admits a connect storm N times faster.
+   */
+  SOCKET_ACCEPT_HANDLES: z.coerce.number().int().min(1).max(64).default(4),
   /** How often an instance refreshes its presence entries; they expire after 3 missed beats. */
   PRESENCE_HEARTBEAT_MS: positiveInt(5_000),
   /** The most messages `room:join` replays after lastMessageId; beyond it the client reloads history. */
