@@ -19,6 +19,9 @@ export interface EngineConnection {
   on(event: 'upgrade', listener: (transport: EngineTransport) => void): void;
 }
 
+/** Frames of at least this many bytes are compressed (permessage-deflate); smaller ones are not. */
+export const COMPRESSION_THRESHOLD = 1024;
+
 /**
  * engine.io sends a connection's queued packets (acks and deliveries that piled up while the
  * previous write was in flight) one ws frame at a time, each its own write syscall: writev was
@@ -67,4 +70,110 @@ export function sendPreEncodedFrames(transport: EngineTransport, compressionThre
     const payloadBytes = frame.length === 2 ? frame[1]!.length : frame[0]!.length;
     return payloadBytes < compressionThreshold;
   };
+}
+
+/** What a direct write needs of an engine.io connection (private fields, checked at run time). */
+interface DirectConnection {
+  readyState?: string;
+  upgrading?: boolean;
+  writeBuffer?: unknown[];
+  transport?: EngineTransport;
+}
+interface DirectSocket {
+  conn: DirectConnection;
+  client: { writeToEngine(packets: string[], options: object): void };
+}
+interface WsSocket {
+  readyState?: number;
+  _socket?: {
+    writable?: boolean;
+    writableCorked?: number;
+    write(chunk: Buffer): boolean;
+    cork(): void;
+    uncork(): void;
+  };
+  _sender?: { _state?: number; _queue?: unknown[] };
+}
+
+/** ws's readyState of an open connection. */
+const WS_OPEN = 1;
+
+/**
+ * One message to every socket of this instance in `roomId`, as `server.local.to(roomId).emit()`
+ * would send it, for less. socket.io took every recipient through its adapter, client and
+ * engine.io socket: a packet object, events, a write buffer, a corked two-buffer writev and a
+ * write callback that flushes again; a third of the socket app's busy time with rooms of 10. Here
+ * the frame is built once and written straight to each connection's TCP socket when nothing of
+ * that connection is queued anywhere above it (engine.io's write buffer, ws' sender), so frames
+ * stay in order; any other connection (polling, upgrading, busy) gets the same pre-encoded
+ * packet through engine.io. Packets of `compressionThreshold` bytes or more are compressed, so
+ * they take socket.io's own path. Returns how many sockets it went to.
+ */
+export function emitToLocalRoom(
+  server: { of(name: '/'): { adapter: { rooms: Map<string, Set<string>> }; sockets: Map<string, unknown> } },
+  roomId: string,
+  event: string,
+  data: unknown,
+  compressionThreshold: number,
+  fallback: () => void,
+): number {
+  const nsp = server.of('/');
+  const ids = nsp.adapter.rooms.get(roomId);
+  if (!ids?.size) return 0;
+  // socket.io protocol 5: EVENT (2) on the main namespace, no ack id; engine.io MESSAGE (4).
+  const encoded = `2${JSON.stringify([event, data])}`;
+  const bytes = Buffer.byteLength(encoded) + 1;
+  if (bytes >= compressionThreshold) {
+    fallback();
+    return ids.size;
+  }
+  const frame = textFrame(`4${encoded}`, bytes);
+  const options = { preEncoded: true, wsPreEncodedFrame: [frame] };
+  for (const id of ids) {
+    const socket = nsp.sockets.get(id) as DirectSocket | undefined;
+    if (!socket) continue;
+    if (!writeFrame(socket.conn, frame)) socket.client.writeToEngine([encoded], options);
+  }
+  return ids.size;
+}
+
+/** Writes `frame` on the connection's TCP socket if nothing of it is queued above; else false. */
+function writeFrame(conn: DirectConnection, frame: Buffer): boolean {
+  const transport = conn.transport;
+  if (conn.readyState !== 'open' || conn.upgrading || transport?.name !== 'websocket') return false;
+  if (!Array.isArray(conn.writeBuffer) || conn.writeBuffer.length > 0) return false;
+  const ws = transport.socket as WsSocket | undefined;
+  const sender = ws?._sender;
+  const tcp = ws?._socket;
+  if (ws?.readyState !== WS_OPEN || !sender || !tcp?.writable) return false;
+  if (sender._state !== SENDER_IDLE || !Array.isArray(sender._queue) || sender._queue.length > 0)
+    return false;
+  // Frames for the same connection in this tick (a burst read from Redis) leave in one writev.
+  if (!tcp.writableCorked) {
+    tcp.cork();
+    process.nextTick(uncork, tcp);
+  }
+  tcp.write(frame);
+  return true;
+}
+
+function uncork(tcp: { uncork(): void }): void {
+  tcp.uncork();
+}
+
+/** An unmasked, final WebSocket text frame (RFC 6455 §5.2) of `text`, which is `bytes` long. */
+export function textFrame(text: string, bytes: number): Buffer {
+  const header = bytes < 126 ? 2 : bytes < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + bytes);
+  frame[0] = 0x81; // FIN, opcode 1 (text)
+  if (header === 2) frame[1] = bytes;
+  else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(bytes, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(bytes), 2);
+  }
+  frame.write(text, header, 'utf8');
+  return frame;
 }

@@ -5,14 +5,12 @@ import type { Server, ServerOptions } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { createRedisClient, type RedisClient } from '@chat/redis';
 import {
+  COMPRESSION_THRESHOLD,
   coalesceWrites,
   sendPreEncodedFrames,
   type EngineConnection,
   type EngineTransport,
 } from './engine-writes.js';
-
-/** Frames of at least this many bytes are compressed (permessage-deflate); smaller ones are not. */
-const COMPRESSION_THRESHOLD = 1024;
 
 /**
  * socket.io on the app's HTTP server, with the Redis Streams adapter so that room membership

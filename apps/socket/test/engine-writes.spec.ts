@@ -2,7 +2,13 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
-import { coalesceWrites, sendPreEncodedFrames, type EngineTransport } from '../src/engine-writes.js';
+import {
+  coalesceWrites,
+  emitToLocalRoom,
+  sendPreEncodedFrames,
+  textFrame,
+  type EngineTransport,
+} from '../src/engine-writes.js';
 
 /**
  * The write path tuning against real socket.io and ws, with permessage-deflate negotiated as
@@ -88,4 +94,110 @@ it('sends small broadcasts as one shared frame and compresses large ones, in ord
   for (const message of onlySmall) server.to('room').emit('chat:message', message);
   for (const messages of await Promise.all(next)) expect(messages).toEqual(onlySmall);
   expect(perRecipientFrames).toBe(0);
+});
+
+describe('emitToLocalRoom', () => {
+  let http2: HttpServer;
+  let io: Server;
+  let direct: Socket[] = [];
+  let polling: Socket;
+  /** Frames written by engine.io and ws (not straight to the TCP socket). */
+  let engineFrames = 0;
+
+  beforeAll(async () => {
+    http2 = createServer();
+    io = new Server(http2, {
+      transports: ['websocket', 'polling'],
+      perMessageDeflate: {
+        threshold: THRESHOLD,
+        serverNoContextTakeover: true,
+        clientNoContextTakeover: true,
+      },
+    });
+    io.engine.on('connection', (conn: { transport: EngineTransport }) => {
+      const sender = (
+        conn.transport.socket as unknown as { _sender?: Record<string, (...a: unknown[]) => void> }
+      )?._sender;
+      if (!sender) return;
+      for (const method of ['send', 'sendFrame']) {
+        const original = sender[method]!.bind(sender);
+        sender[method] = (...args) => {
+          engineFrames++;
+          original(...args);
+        };
+      }
+    });
+    io.on('connection', (socket) => void socket.join('room'));
+    await new Promise<void>((resolve) => http2.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(http2.address() as AddressInfo).port}`;
+    const open = (transports: string[]) =>
+      new Promise<Socket>((resolve) => {
+        const client = connect(url, { transports, upgrade: false, forceNew: true });
+        client.once('connect', () => resolve(client));
+      });
+    direct = await Promise.all([open(['websocket']), open(['websocket'])]);
+    polling = await open(['polling']);
+    await new Promise((r) => setTimeout(r, 50)); // the joins
+  });
+
+  afterAll(async () => {
+    for (const client of [...direct, polling]) client.close();
+    await new Promise((resolve) => io.close(resolve));
+  });
+
+  const emit = (message: unknown) =>
+    emitToLocalRoom(io, 'room', 'chat:message', message, THRESHOLD, () =>
+      io.local.to('room').emit('chat:message', message),
+    );
+
+  it('writes small messages straight to idle WebSocket connections, once per recipient, in order', async () => {
+    const sent = Array.from({ length: 20 }, (_, n) => ({ n, content: `message ${n} é ✓` }));
+    const arrivals = [...direct, polling].map((client) => received(client, sent.length));
+    engineFrames = 0;
+    for (const message of sent) expect(emit(message)).toBe(3);
+    for (const messages of await Promise.all(arrivals)) expect(messages).toEqual(sent);
+    // The polling client had them through engine.io; the WebSocket ones never did.
+    expect(engineFrames).toBe(0);
+  });
+
+  it('keeps order with packets engine.io still holds, and leaves large messages to socket.io', async () => {
+    const [client] = direct;
+    const serverSocket = [...io.of('/').sockets.values()].find((s) => s.id === client!.id)!;
+    const large = { n: 'large', content: 'compressible '.repeat(400) };
+    const sent = [
+      { n: 'a' },
+      { n: 'b' },
+      { n: 'direct-1' },
+      large,
+      { n: 'direct-2' },
+      { n: 'c' },
+      { n: 'direct-3' },
+    ];
+    for (const c of [...direct, polling]) c.removeAllListeners('chat:message');
+    const arrival = received(client!, sent.length);
+    // 'a' is written at once; 'b' waits in engine.io's buffer for a's write callback, so
+    // 'direct-1' must wait behind it rather than overtake it.
+    serverSocket.emit('chat:message', sent[0]);
+    serverSocket.emit('chat:message', sent[1]);
+    emit(sent[2]);
+    emit(sent[3]);
+    emit(sent[4]);
+    serverSocket.emit('chat:message', sent[5]);
+    emit(sent[6]);
+    expect(await arrival).toEqual(sent);
+  });
+
+  it('builds RFC 6455 text frames for every payload length class', () => {
+    for (const length of [0, 125, 126, 65535, 65536]) {
+      const text = 'x'.repeat(length);
+      const frame = textFrame(text, length);
+      expect(frame[0]).toBe(0x81);
+      const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+      const declared =
+        header === 2 ? frame[1] : header === 4 ? frame.readUInt16BE(2) : Number(frame.readBigUInt64BE(2));
+      expect(frame[1]! & 0x80).toBe(0); // servers never mask
+      expect(declared).toBe(length);
+      expect(frame.subarray(header).toString()).toBe(text);
+    }
+  });
 });

@@ -18,6 +18,7 @@ import {
   parseMessageRecord,
   type RedisClient,
 } from '@chat/redis';
+import { COMPRESSION_THRESHOLD, emitToLocalRoom } from '../engine-writes.js';
 import { SocketStats } from '../stats/socket-stats.js';
 import { ReplayService } from './replay.service.js';
 
@@ -186,8 +187,18 @@ export class RoomFeed implements OnApplicationShutdown {
     if (room.last !== null && compareStreamIds(message.id, room.last) <= 0) return false;
     room.last = message.id;
     this.signer.withUrl(message);
-    this.server?.local.to(room.roomId).emit(SocketEvent.ChatMessage, message);
-    this.stats.delivered(this.server?.of('/').adapter.rooms.get(room.roomId)?.size ?? 0);
+    const server = this.server;
+    if (server) {
+      const recipients = emitToLocalRoom(
+        server,
+        room.roomId,
+        SocketEvent.ChatMessage,
+        message,
+        COMPRESSION_THRESHOLD,
+        () => server.local.to(room.roomId).emit(SocketEvent.ChatMessage, message),
+      );
+      this.stats.delivered(recipients);
+    }
     for (const tap of room.taps) tap(message);
     return true;
   }
