@@ -20,7 +20,10 @@ RUN npx swc apps/${APP}/src libs -d dist --config-file .swcrc --ignore '**/*.spe
 FROM ${NODE_IMAGE}
 ARG APP
 ARG PORT
-ENV NODE_ENV=production HOST=0.0.0.0 APP=${APP} HEALTH_PORT=${PORT} FILE_STORAGE_DIR=/data/files
+# The app's Node flags (scripts/paths.mjs NODE_FLAGS; compose passes the socket app's).
+ARG NODE_FLAGS=""
+ENV NODE_ENV=production HOST=0.0.0.0 APP=${APP} HEALTH_PORT=${PORT} FILE_STORAGE_DIR=/data/files \
+  NODE_FLAGS=${NODE_FLAGS}
 WORKDIR /app
 COPY --from=build --chown=node:node /repo/package.json ./
 COPY --from=build --chown=node:node /repo/node_modules node_modules
@@ -33,4 +36,4 @@ EXPOSE ${PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.HEALTH_PORT}/health`).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # exec: node replaces the shell as PID 1, so SIGTERM reaches it and the graceful shutdown runs.
-CMD ["sh", "-c", "exec node --enable-source-maps dist/apps/$APP/src/main.js"]
+CMD ["sh", "-c", "exec node --enable-source-maps $NODE_FLAGS dist/apps/$APP/src/main.js"]

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { ensureInfra } from '../scripts/infra.mjs';
-import { ROOT_DIR, appEntry } from '../scripts/paths.mjs';
+import { ROOT_DIR, appEntry, nodeFlags } from '../scripts/paths.mjs';
 
 export async function benchEnvironment() {
   const { Redis } = await import('ioredis');
@@ -63,7 +63,7 @@ export function freePort() {
 
 /** Starts a built app with `env` on top of the bench databases; resolves once /health answers. */
 export async function startApp(name, env, port, nodeArgs = []) {
-  const child = spawn(process.execPath, [...nodeArgs, appEntry(name)], {
+  const child = spawn(process.execPath, [...nodeFlags(name), ...nodeArgs, appEntry(name)], {
     cwd: ROOT_DIR,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

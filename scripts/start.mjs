@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build, ensureDeps } from './ensure-deps.mjs';
-import { APPS, ROOT_DIR, appEntry } from './paths.mjs';
+import { APPS, ROOT_DIR, appEntry, nodeFlags } from './paths.mjs';
 
 const selected = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 for (const app of selected) {
@@ -34,7 +34,9 @@ const ports = {
   web: process.env.WEB_PORT || 8080,
 };
 // The page finds the api and socket apps through its /config.json (see apps/web/vite.config.ts).
-const commands = Object.fromEntries(apps.map((app) => [app, ['--enable-source-maps', appEntry(app)]]));
+const commands = Object.fromEntries(
+  apps.map((app) => [app, ['--enable-source-maps', ...nodeFlags(app), appEntry(app)]]),
+);
 if (serveWeb) {
   commands.web = [
     join(ROOT_DIR, 'node_modules', 'vite', 'bin', 'vite.js'),

@@ -45,7 +45,13 @@ export async function startChatStack(bench, { apps = ['api', 'socket', 'worker']
     running[app] = await startApp(app, { ...base, [PORT_VARS[app]]: String(port) }, port, nodeArgs);
     return running[app];
   };
-  for (const app of order) await start(app);
+  try {
+    for (const app of order) await start(app);
+  } catch (error) {
+    // One app failed to start: stop those already running, or they outlive the bench.
+    await Promise.all(Object.values(running).map(({ child }) => stopChild(child)));
+    throw error;
+  }
   return {
     /** Starts one more app (e.g. the worker after a load), resolves with its url. */
     async startApp(app) {
