@@ -1,3 +1,5 @@
+import type { Server } from 'socket.io';
+
 // engine.io's websocket transport keeps its ws WebSocket in `socket`, and ws its net.Socket in
 // `_socket` and its frame writer in `_sender`: private fields, so they are typed here and checked
 // at run time. If a release moves them, these functions do nothing and every frame is written
@@ -47,6 +49,14 @@ export function coalesceWrites(transport: EngineTransport): void {
 const SENDER_IDLE = 0;
 
 /**
+ * Whether ws has no frame being compressed or queued behind one: a frame written now goes out
+ * after everything ws was given before it.
+ */
+function senderIdle(sender: { _state?: number; _queue?: unknown[] }): boolean {
+  return sender._state === SENDER_IDLE && Array.isArray(sender._queue) && sender._queue.length === 0;
+}
+
+/**
  * socket.io encodes a broadcast once, as a finished WebSocket frame, but engine.io uses that frame
  * only when compression is off altogether; with our compression threshold every recipient
  * encoded the packet again and turned the string into bytes in its own write (6 % of the socket
@@ -65,7 +75,7 @@ export function sendPreEncodedFrames(transport: EngineTransport, compressionThre
     return;
   transport._canSendPreEncodedFrame = (packet) => {
     const frame = packet.options?.wsPreEncodedFrame;
-    if (!frame || sender._state !== SENDER_IDLE || sender._queue!.length > 0) return false;
+    if (!frame || !senderIdle(sender)) return false;
     // [header, payload] (an unmasked frame), or one buffer holding both.
     const payloadBytes = frame.length === 2 ? frame[1]!.length : frame[0]!.length;
     return payloadBytes < compressionThreshold;
@@ -110,12 +120,11 @@ const WS_OPEN = 1;
  * they take socket.io's own path. Returns how many sockets it went to.
  */
 export function emitToLocalRoom(
-  server: { of(name: '/'): { adapter: { rooms: Map<string, Set<string>> }; sockets: Map<string, unknown> } },
+  server: Server,
   roomId: string,
   event: string,
   data: unknown,
   compressionThreshold: number,
-  fallback: () => void,
 ): number {
   const nsp = server.of('/');
   const ids = nsp.adapter.rooms.get(roomId);
@@ -124,13 +133,13 @@ export function emitToLocalRoom(
   const encoded = `2${JSON.stringify([event, data])}`;
   const bytes = Buffer.byteLength(encoded) + 1;
   if (bytes >= compressionThreshold) {
-    fallback();
+    server.local.to(roomId).emit(event, data);
     return ids.size;
   }
   const frame = textFrame(`4${encoded}`, bytes);
   const options = { preEncoded: true, wsPreEncodedFrame: [frame] };
   for (const id of ids) {
-    const socket = nsp.sockets.get(id) as DirectSocket | undefined;
+    const socket = nsp.sockets.get(id) as unknown as DirectSocket | undefined;
     if (!socket) continue;
     if (!writeFrame(socket.conn, frame)) socket.client.writeToEngine([encoded], options);
   }
@@ -145,9 +154,7 @@ function writeFrame(conn: DirectConnection, frame: Buffer): boolean {
   const ws = transport.socket as WsSocket | undefined;
   const sender = ws?._sender;
   const tcp = ws?._socket;
-  if (ws?.readyState !== WS_OPEN || !sender || !tcp?.writable) return false;
-  if (sender._state !== SENDER_IDLE || !Array.isArray(sender._queue) || sender._queue.length > 0)
-    return false;
+  if (ws?.readyState !== WS_OPEN || !sender || !tcp?.writable || !senderIdle(sender)) return false;
   // Frames for the same connection in this tick (a burst read from Redis) leave in one writev.
   if (!tcp.writableCorked) {
     tcp.cork();

@@ -195,7 +195,6 @@ export class RoomFeed implements OnApplicationShutdown {
         SocketEvent.ChatMessage,
         message,
         COMPRESSION_THRESHOLD,
-        () => server.local.to(room.roomId).emit(SocketEvent.ChatMessage, message),
       );
       this.stats.delivered(recipients);
     }
