@@ -3,7 +3,8 @@
 // the servers it measures and from the other load processes, and stops by itself: every wait
 // is bounded by the plan's deadline.
 //
-// Plan: { url, deadlineMs, users: [{ token, roomId, startAtMs, sends, inFlight, ratePerSec }] }
+// Plan: { url, deadlineMs, users: [{ token, roomId, startAtMs, sends, inFlight, ratePerSec }],
+//         warmup?: { users, deadlineMs, expectDeliveries } run first, in the same process }
 //   startAtMs   when to connect, from the plan's start (arrival schedules)
 //   sendAtMs    when to start sending (after joining), from the plan's start; default at once
 //   sends       how many chat:send this user makes after joining
@@ -134,7 +135,17 @@ async function run(plan) {
 
 process.once('message', async (plan) => {
   try {
-    process.send({ ok: true, result: await run(plan) }, () => process.exit(0));
+    // The warm-up's own users first, measured apart and only counted (see runLoad's warmup);
+    // then wait until every load process is warm, so that their schedules start together.
+    const warmup = plan.warmup ? await run({ ...plan, ...plan.warmup }) : null;
+    if (warmup)
+      await new Promise((resolve) => {
+        process.once('message', resolve);
+        process.send({ warm: true });
+      });
+    const result = await run(plan);
+    if (warmup) result.warmup = { acked: warmup.acked, delivered: warmup.delivered, errors: warmup.errors };
+    process.send({ ok: true, result }, () => process.exit(0));
   } catch (error) {
     process.send({ ok: false, error: String(error?.stack ?? error) }, () => process.exit(1));
   }

@@ -19,9 +19,32 @@ export function latency(histogram) {
   };
 }
 
+/** Sends each room will see, over all of `users`. */
+function sendsPerRoom(users) {
+  const perRoom = new Map();
+  for (const u of users) perRoom.set(u.roomId, (perRoom.get(u.roomId) ?? 0) + u.sends);
+  return perRoom;
+}
+
+/** `users` dealt over `processes` shares, with the deliveries each share should receive. */
+function deal(users, processes) {
+  const perRoom = sendsPerRoom(users);
+  const shares = Array.from({ length: processes }, () => []);
+  users.forEach((u, i) => shares[i % processes].push(u));
+  return shares.map((share) => ({
+    users: share,
+    expectDeliveries: share.reduce((n, u) => n + perRoom.get(u.roomId), 0),
+  }));
+}
+
 /**
  * Runs `users` against `url` from `processes` load processes. Returns acked/s over the span
  * from the first send to the last ack, delivery figures and errors by code.
+ *
+ * `warmup` ({ users, deadlineMs }): other users that each load process drives first, in the same
+ * processes against the same server, so that neither side is measured while V8 still runs
+ * its first, unoptimised code. Their sends are not in the figures; `warmup` in the result
+ * counts them (they are stored like any other).
  */
 export async function runLoad({
   url,
@@ -30,33 +53,54 @@ export async function runLoad({
   deadlineMs = 120_000,
   payloadBytes = 64,
   awaitDeliveries = true,
+  warmup = null,
 }) {
-  const sendsPerRoom = new Map();
-  for (const u of users) sendsPerRoom.set(u.roomId, (sendsPerRoom.get(u.roomId) ?? 0) + u.sends);
-  const shares = Array.from({ length: processes }, () => []);
-  users.forEach((u, i) => shares[i % processes].push(u));
+  const shares = deal(users, processes);
+  const warmShares = warmup ? deal(warmup.users, processes) : [];
+  const active = shares
+    .map((share, i) => ({ ...share, warmup: warmShares[i] }))
+    .filter((share) => share.users.length);
+  // After a warm-up every process waits for the others before it starts the measured schedule:
+  // a room's members are spread over the processes, and their schedules must line up.
+  const children = [];
+  let warmed = 0;
+  const expect = (share) => (awaitDeliveries ? share.expectDeliveries : 0);
   const results = await Promise.all(
-    shares
-      .filter((share) => share.length)
-      .map(
-        (share) =>
-          new Promise((resolve, reject) => {
-            const child = fork(LOAD_PROCESS, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-            const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs + 60_000);
-            child.once('message', (reply) => {
-              clearTimeout(timer);
-              reply.ok ? resolve(reply.result) : reject(new Error(reply.error));
-            });
-            child.once('exit', (code) => {
-              clearTimeout(timer);
-              reject(new Error(`load process exited with ${code}`));
-            });
-            const expectDeliveries = awaitDeliveries
-              ? share.reduce((n, u) => n + sendsPerRoom.get(u.roomId), 0)
-              : 0;
-            child.send({ url, users: share, deadlineMs, payloadBytes, expectDeliveries });
-          }),
-      ),
+    active.map(
+      (share) =>
+        new Promise((resolve, reject) => {
+          const child = fork(LOAD_PROCESS, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+          children.push(child);
+          const warmupMs = warmup ? warmup.deadlineMs : 0;
+          const timer = setTimeout(() => child.kill('SIGKILL'), warmupMs + deadlineMs + 60_000);
+          child.on('message', (reply) => {
+            if (reply.warm) {
+              if (++warmed === active.length) for (const c of children) c.send({ go: true });
+              return;
+            }
+            clearTimeout(timer);
+            reply.ok ? resolve(reply.result) : reject(new Error(reply.error));
+          });
+          child.once('exit', (code) => {
+            clearTimeout(timer);
+            reject(new Error(`load process exited with ${code}`));
+          });
+          child.send({
+            url,
+            users: share.users,
+            deadlineMs,
+            payloadBytes,
+            expectDeliveries: expect(share),
+            ...(warmup && {
+              warmup: {
+                users: share.warmup.users,
+                deadlineMs: warmup.deadlineMs,
+                expectDeliveries: expect(share.warmup),
+              },
+            }),
+          });
+        }),
+    ),
   );
   const merge = (key) => {
     const total = hdr.build({
@@ -75,7 +119,7 @@ export async function runLoad({
   const firsts = results.map((r) => r.firstSend).filter(Boolean);
   const lasts = results.map((r) => r.lastAck).filter(Boolean);
   const seconds = firsts.length && lasts.length ? (Math.max(...lasts) - Math.min(...firsts)) / 1000 : 0;
-  const expectedDeliveries = users.reduce((n, u) => n + sendsPerRoom.get(u.roomId), 0);
+  const expectedDeliveries = shares.reduce((n, share) => n + share.expectDeliveries, 0);
   return {
     sends: users.reduce((n, u) => n + u.sends, 0),
     acked,
@@ -90,5 +134,16 @@ export async function runLoad({
     errors,
     loadCpuSeconds: Math.round(results.reduce((n, r) => n + r.cpuSeconds, 0) * 10) / 10,
     errorCount: Object.values(errors).reduce((a, b) => a + b, 0),
+    ...(warmup && {
+      warmup: {
+        connections: warmup.users.length,
+        acked: results.reduce((n, r) => n + (r.warmup?.acked ?? 0), 0),
+        delivered: results.reduce((n, r) => n + (r.warmup?.delivered ?? 0), 0),
+        errors: results.reduce(
+          (n, r) => n + Object.values(r.warmup?.errors ?? {}).reduce((a, b) => a + b, 0),
+          0,
+        ),
+      },
+    }),
   };
 }

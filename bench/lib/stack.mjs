@@ -76,7 +76,7 @@ export async function startChatStack(bench, { apps = ['api', 'socket', 'worker']
  * message into MongoDB. The worker starts after the load, as when it and the database run on
  * other hosts (on two shared cores FerretDB's inserts take the CPU the socket app and the load
  * generator need), or with it when `concurrentDrain`. Resolves with the load's result plus
- * `persisted` and `drainWaitSec`.
+ * `persisted` (not counting the load's `warmup` messages) and `drainWaitSec`.
  */
 export async function loadThenDrain(bench, { concurrentDrain = false, drainTimeoutMs }, load) {
   const stack = await startChatStack(bench, {
@@ -85,7 +85,10 @@ export async function loadThenDrain(bench, { concurrentDrain = false, drainTimeo
   try {
     const result = await load(stack);
     if (!concurrentDrain) await stack.startApp('worker');
-    return Object.assign(result, await waitForDrain(bench, result.acked, drainTimeoutMs));
+    // A warm-up's messages are stored too: wait for them as well, report the measured ones.
+    const warm = result.warmup?.acked ?? 0;
+    const drained = await waitForDrain(bench, result.acked + warm, drainTimeoutMs);
+    return Object.assign(result, drained, { persisted: drained.persisted - warm });
   } finally {
     await stack.stop();
   }
