@@ -1,0 +1,99 @@
+import { jest } from '@jest/globals';
+import type { AppConfig } from '@chat/config';
+import {
+  ChatStreamRepository,
+  RedisKeys,
+  createRedisClient,
+  parseMessageRecord,
+  type RedisClient,
+} from '@chat/redis';
+import { uniqueName } from '../../../test/support/http.js';
+
+const config = { IDEMPOTENCY_TTL_SEC: 60 } as AppConfig;
+const roomId = () => uniqueName('r').padEnd(24, '0').slice(0, 24);
+const draft = (room: string, clientMsgId: string, content: string) => ({
+  roomId: room,
+  senderId: 'u1',
+  senderName: 'ann',
+  content,
+  clientMsgId,
+});
+
+let redis: RedisClient;
+let subscriber: RedisClient;
+let stream: ChatStreamRepository;
+
+beforeAll(() => {
+  redis = createRedisClient({ REDIS_URL: process.env.REDIS_URL!, redisClusterNodes: null }, 'test');
+  subscriber = createRedisClient({ REDIS_URL: process.env.REDIS_URL!, redisClusterNodes: null }, 'test-sub', {
+    subscriber: true,
+  });
+  stream = new ChatStreamRepository(redis, config);
+});
+
+afterAll(async () => {
+  await Promise.all([redis.quit(), subscriber.quit()]);
+});
+
+describe('append', () => {
+  it('sends the appends of one turn together, at most 256 a call, each with its own result in order', async () => {
+    const rooms = [roomId(), roomId(), roomId()];
+    const published = new Map<string, string[]>();
+    subscriber.on('smessage', (channel: string, record: string) =>
+      published.set(channel, [...(published.get(channel) ?? []), parseMessageRecord(record).id]),
+    );
+    await Promise.all(rooms.map((room) => subscriber.ssubscribe(RedisKeys.roomChannel(room))));
+    const calls = jest.spyOn(redis as RedisClient & { chatAppend: () => unknown }, 'chatAppend');
+
+    // 300 sends in one turn, one of them a retry of an earlier one in the same turn.
+    const drafts = Array.from({ length: 299 }, (_, i) => draft(rooms[i % 3]!, `c${i}`, `m${i}`));
+    drafts.splice(150, 0, draft(rooms[0]!, 'c0', 'retry of m0'));
+    const results = await Promise.all(drafts.map((d) => stream.append(d)));
+    // (ioredis' auto-pipeline calls the same function again on its pipeline: count ours only.)
+    const scriptCalls = calls.mock.contexts.filter((context) => context === redis).length;
+    calls.mockRestore();
+
+    expect(scriptCalls).toBe(2);
+    expect(results[150]).toEqual({ id: results[0]!.id, draft: drafts[0], duplicate: true });
+    const stored = results.filter((r) => !r.duplicate);
+    expect(stored).toHaveLength(299);
+    for (const [i, room] of rooms.entries()) {
+      const ids = stored.filter((r) => r.draft.roomId === room).map((r) => r.id);
+      // Stream order is call order, and every stored message was published once, in that order.
+      const entries = (await redis.xrange(RedisKeys.roomStream(room), '-', '+')).map(([id]) => id);
+      expect(entries).toEqual(ids);
+      expect(stored.filter((r) => r.draft.roomId === room).map((r) => r.draft.content)).toEqual(
+        drafts.filter((d, n) => d.roomId === room && n !== 150).map((d) => d.content),
+      );
+      for (let t = 0; t < 50 && (published.get(RedisKeys.roomChannel(room))?.length ?? 0) < ids.length; t++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(published.get(RedisKeys.roomChannel(room))).toEqual(ids);
+      expect(await redis.sismember(RedisKeys.dirtyRoomsOf(room), room)).toBe(1);
+      expect(ids.length).toBe(i === 0 ? 100 : i === 1 ? 100 : 99);
+    }
+  });
+
+  it('a later retry gets the original back, and nothing is added', async () => {
+    const room = roomId();
+    const first = await stream.append(draft(room, 'same', 'hello'));
+    const again = await stream.append(draft(room, 'same', 'hello again'));
+    expect(again).toEqual({ id: first.id, draft: first.draft, duplicate: true });
+    expect(await redis.xlen(RedisKeys.roomStream(room))).toBe(1);
+  });
+
+  it('rejects every append of a batch when Redis cannot be reached', async () => {
+    const down = createRedisClient({ REDIS_URL: 'redis://127.0.0.1:1', redisClusterNodes: null }, 'down');
+    down.on('error', () => undefined);
+    try {
+      const unreachable = new ChatStreamRepository(down, config);
+      const room = roomId();
+      const outcomes = await Promise.allSettled(
+        [0, 1, 2].map((i) => unreachable.append(draft(room, `d${i}`, 'x'))),
+      );
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      expect(await redis.xlen(RedisKeys.roomStream(room))).toBe(0);
+    } finally {
+      down.disconnect();
+    }
+  });
+});
