@@ -2,6 +2,7 @@
 // them at once and merges what they measured.
 import { fork } from 'node:child_process';
 import * as hdr from 'hdr-histogram-js';
+import { profileArgs } from './stack.mjs';
 
 const LOAD_PROCESS = new URL('./load-process.mjs', import.meta.url);
 
@@ -67,9 +68,12 @@ export async function runLoad({
   const expect = (share) => (awaitDeliveries ? share.expectDeliveries : 0);
   const results = await Promise.all(
     active.map(
-      (share) =>
+      (share, index) =>
         new Promise((resolve, reject) => {
-          const child = fork(LOAD_PROCESS, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+          const child = fork(LOAD_PROCESS, {
+            execArgv: profileArgs(`load-${Date.now()}-${index}`),
+            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          });
           children.push(child);
           const warmupMs = warmup ? warmup.deadlineMs : 0;
           const timer = setTimeout(() => child.kill('SIGKILL'), warmupMs + deadlineMs + 60_000);

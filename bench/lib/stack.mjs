@@ -20,6 +20,16 @@ export const BENCH_SETTINGS = {
 const JWT_SECRET = randomBytes(32).toString('hex');
 const PORT_VARS = { api: 'API_PORT', socket: 'SOCKET_PORT', file: 'FILE_HTTP_PORT', worker: 'WORKER_PORT' };
 
+/**
+ * BENCH_PROFILE=1: every app and load process writes a V8 CPU profile to .data/profiles when it
+ * stops; `name` names the file (the apps keep V8's CPU.<date>.<pid>… names).
+ */
+export function profileArgs(name) {
+  if (!process.env.BENCH_PROFILE) return [];
+  const dir = join(ROOT_DIR, '.data', 'profiles');
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(name ? [`--cpu-prof-name=${name}.cpuprofile`] : [])];
+}
+
 /** The chat stack on the bench databases; `apps` picks which of the four to run. */
 export async function startChatStack(bench, { apps = ['api', 'socket', 'worker'], env = {} } = {}) {
   const grpcPort = await freePort();
@@ -33,10 +43,7 @@ export async function startChatStack(bench, { apps = ['api', 'socket', 'worker']
     ...BENCH_SETTINGS,
     ...env,
   };
-  // BENCH_PROFILE=1: each app writes a V8 CPU profile to .data/profiles when it stops.
-  const nodeArgs = process.env.BENCH_PROFILE
-    ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT_DIR, '.data', 'profiles')}`]
-    : [];
+  const nodeArgs = profileArgs();
   // The file app first: the socket app's readiness includes it.
   const order = [...apps].sort((a, b) => (a === 'file' ? -1 : b === 'file' ? 1 : 0));
   const running = {};
