@@ -11,6 +11,7 @@ import { build } from '../scripts/ensure-deps.mjs';
 import { benchEnvironment } from './support.mjs';
 import { BENCH_SETTINGS } from './lib/stack.mjs';
 import { report } from './lib/report.mjs';
+import { calibrate } from './lib/calibrate.mjs';
 
 const ALL = ['ingest', 'fanout', 'seed-003', 'seed-004', 'drain', 'history', 'files', 'observability'];
 const args = process.argv.slice(2);
@@ -31,6 +32,8 @@ const results = {
     cpu: cpus()[0]?.model,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
+    // Fixed single-threaded work, in ms (lower is faster): compares runs across days and VMs.
+    calibrationMs: calibrate(),
   },
   database: bench.database,
   settings: BENCH_SETTINGS,

@@ -35,7 +35,7 @@ function describe(row) {
 
 export function table(results) {
   const lines = [
-    `${results.command}  (${results.machine.cpus} cores, ${results.machine.node}, database ${results.database})`,
+    `${results.command}  (${results.machine.cpus} cores, ${results.machine.node}, calibration ${results.machine.calibrationMs ?? '–'} ms, database ${results.database})`,
   ];
   for (const [name, s] of Object.entries(results.scenarios)) {
     lines.push('', `${name}  ${JSON.stringify(s.settings ?? {})}`);
