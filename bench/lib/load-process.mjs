@@ -11,10 +11,24 @@
 //   inFlight    closed loop: that many sends awaiting their ack at any moment
 //   ratePerSec  open loop instead: one send every 1/rate s, latency counted from the planned
 //               moment so a stalled server cannot hide its queue (no coordinated omission)
+// plan.joinBarrier: sendAtMs counts instead from the moment every user of every load process has
+// joined (or failed to), so that no member of a room misses a message by joining late.
 import * as hdr from 'hdr-histogram-js';
 import { io } from 'socket.io-client';
 
 const now = () => performance.timeOrigin + performance.now();
+/** The next message from the orchestrator that has `key`. */
+function nextMessage(key) {
+  return new Promise((resolve) => {
+    const listener = (message) => {
+      if (!message?.[key]) return;
+      process.off('message', listener);
+      resolve(message);
+    };
+    process.on('message', listener);
+  });
+}
+
 const histogram = () =>
   hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120e6, numberOfSignificantValueDigits: 3 });
 
@@ -33,6 +47,12 @@ async function run(plan) {
   const sockets = [];
   let seq = 0;
   let closing = false;
+  // The join barrier: this process reports once each of its users has joined or failed to.
+  const allJoined = plan.joinBarrier ? nextMessage('allJoined') : null;
+  let settled = 0;
+  const settle = () => {
+    if (++settled === plan.users.length && allJoined) process.send({ joined: true });
+  };
 
   async function user(spec) {
     const wait = started + spec.startAtMs - now();
@@ -51,6 +71,7 @@ async function run(plan) {
         socket.once('connect_error', reject);
       });
     } catch (error) {
+      settle();
       return fail(`connect: ${error.message}`);
     }
     connect.recordValue(Math.max(1, Math.round((now() - t0) * 1000)));
@@ -67,8 +88,10 @@ async function run(plan) {
       .timeout(30_000)
       .emitWithAck('room:join', { roomId: spec.roomId })
       .catch(() => null);
+    settle();
     if (!joined?.ok) return fail(`join: ${joined?.error?.code ?? 'TIMEOUT'}`);
-    const hold = started + (spec.sendAtMs ?? 0) - now();
+    const origin = allJoined ? (await allJoined, now()) : started;
+    const hold = origin + (spec.sendAtMs ?? 0) - now();
     if (hold > 0) await new Promise((r) => setTimeout(r, hold));
 
     const sendOne = async (plannedAt) => {
@@ -137,12 +160,12 @@ process.once('message', async (plan) => {
   try {
     // The warm-up's own users first, measured apart and only counted (see runLoad's warmup);
     // then wait until every load process is warm, so that their schedules start together.
-    const warmup = plan.warmup ? await run({ ...plan, ...plan.warmup }) : null;
-    if (warmup)
-      await new Promise((resolve) => {
-        process.once('message', resolve);
-        process.send({ warm: true });
-      });
+    const warmup = plan.warmup ? await run({ ...plan, ...plan.warmup, joinBarrier: false }) : null;
+    if (warmup) {
+      const go = nextMessage('go');
+      process.send({ warm: true });
+      await go;
+    }
     const result = await run(plan);
     if (warmup) result.warmup = { acked: warmup.acked, delivered: warmup.delivered, errors: warmup.errors };
     process.send({ ok: true, result }, () => process.exit(0));

@@ -42,6 +42,9 @@ function deal(users, processes) {
  * Runs `users` against `url` from `processes` load processes. Returns acked/s over the span
  * from the first send to the last ack, delivery figures and errors by code.
  *
+ * `joinBarrier`: each user's sendAtMs counts from the moment every user has joined (or failed
+ * to), instead of from the start: every member of a room is in before its first message.
+ *
  * `warmup` ({ users, deadlineMs }): other users that each load process drives first, in the same
  * processes against the same server, so that neither side is measured while V8 still runs
  * its first, unoptimised code. Their sends are not in the figures; `warmup` in the result
@@ -54,6 +57,7 @@ export async function runLoad({
   deadlineMs = 120_000,
   payloadBytes = 64,
   awaitDeliveries = true,
+  joinBarrier = false,
   warmup = null,
 }) {
   const shares = deal(users, processes);
@@ -65,6 +69,7 @@ export async function runLoad({
   // a room's members are spread over the processes, and their schedules must line up.
   const children = [];
   let warmed = 0;
+  let joined = 0;
   const expect = (share) => (awaitDeliveries ? share.expectDeliveries : 0);
   const results = await Promise.all(
     active.map(
@@ -82,6 +87,10 @@ export async function runLoad({
               if (++warmed === active.length) for (const c of children) c.send({ go: true });
               return;
             }
+            if (reply.joined) {
+              if (++joined === active.length) for (const c of children) c.send({ allJoined: true });
+              return;
+            }
             clearTimeout(timer);
             reply.ok ? resolve(reply.result) : reject(new Error(reply.error));
           });
@@ -94,6 +103,7 @@ export async function runLoad({
             users: share.users,
             deadlineMs,
             payloadBytes,
+            joinBarrier,
             expectDeliveries: expect(share),
             ...(warmup && {
               warmup: {

@@ -18,11 +18,13 @@ export async function run({ bench, quick, log }) {
     log(`fan-out: ${target} (${rooms} rooms × ${roomSize}, ${senders} senders each)`);
     const result = await runLoad({
       url: server.url,
-      // Everybody joins first; the senders start once the room is full.
+      // Everybody joins first; the senders start once every room is full (a fixed 3 s was too
+      // short here once: 10 of 400,000 deliveries went to members whose join came after them).
+      joinBarrier: true,
       users: server.users.map((f, i) => ({
         ...f,
         startAtMs: 0,
-        sendAtMs: 3000,
+        sendAtMs: 500,
         sends: i % roomSize < senders ? perSender : 0,
         inFlight: 2,
       })),
