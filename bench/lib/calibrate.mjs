@@ -9,7 +9,7 @@ const MESSAGE = {
   roomId: '6650f1c2a4b5c6d7e8f90123',
   senderId: '6650f1c2a4b5c6d7e8f90456',
   senderName: 'calibration',
-  content: `${'x'.repeat(64)}`,
+  content: 'x'.repeat(64),
   clientMsgId: 'calibration-1',
   createdAt: '2026-12-01T00:00:00.000Z',
 };

@@ -90,8 +90,8 @@ async function run(plan) {
       .catch(() => null);
     settle();
     if (!joined?.ok) return fail(`join: ${joined?.error?.code ?? 'TIMEOUT'}`);
-    const origin = allJoined ? (await allJoined, now()) : started;
-    const hold = origin + (spec.sendAtMs ?? 0) - now();
+    if (allJoined) await allJoined;
+    const hold = (allJoined ? now() : started) + (spec.sendAtMs ?? 0) - now();
     if (hold > 0) await new Promise((r) => setTimeout(r, hold));
 
     const sendOne = async (plannedAt) => {

@@ -65,11 +65,12 @@ export async function runLoad({
   const active = shares
     .map((share, i) => ({ ...share, warmup: warmShares[i] }))
     .filter((share) => share.users.length);
-  // After a warm-up every process waits for the others before it starts the measured schedule:
-  // a room's members are spread over the processes, and their schedules must line up.
+  // Barriers: after a warm-up (`warm`) or its joins (`joined`), every process waits for the
+  // others, then all are told to go on: a room's members are spread over the processes, and
+  // their schedules must line up.
+  const barriers = { warm: 'go', joined: 'allJoined' };
+  const reported = { warm: 0, joined: 0 };
   const children = [];
-  let warmed = 0;
-  let joined = 0;
   const expect = (share) => (awaitDeliveries ? share.expectDeliveries : 0);
   const results = await Promise.all(
     active.map(
@@ -83,12 +84,10 @@ export async function runLoad({
           const warmupMs = warmup ? warmup.deadlineMs : 0;
           const timer = setTimeout(() => child.kill('SIGKILL'), warmupMs + deadlineMs + 60_000);
           child.on('message', (reply) => {
-            if (reply.warm) {
-              if (++warmed === active.length) for (const c of children) c.send({ go: true });
-              return;
-            }
-            if (reply.joined) {
-              if (++joined === active.length) for (const c of children) c.send({ allJoined: true });
+            const barrier = Object.keys(barriers).find((key) => reply[key]);
+            if (barrier) {
+              if (++reported[barrier] === active.length)
+                for (const c of children) c.send({ [barriers[barrier]]: true });
               return;
             }
             clearTimeout(timer);
