@@ -146,6 +146,49 @@ export function emitToLocalRoom(
   return ids.size;
 }
 
+/** What a direct ack needs of a socket.io socket (private fields, checked at run time). */
+interface AckSocket {
+  conn: DirectConnection;
+  nsp: { name: string };
+  client: { encoder?: { encode(packet: object): unknown[] } };
+  ack?: (id: number) => (...args: unknown[]) => void;
+}
+
+/** socket.io protocol 5's ACK packet type. */
+const ACK = 3;
+
+/**
+ * Replies to the client's acknowledgements (`socket.emit(event, data, callback)`) as socket.io
+ * would, for less: the reply is encoded by socket.io's own encoder, framed once and written
+ * straight to the connection's TCP socket when nothing of that connection is queued above it,
+ * like a delivery (`emitToLocalRoom`). socket.io's path took each ack through a packet object,
+ * engine.io's write buffer and flush, ws' sender and a write callback; and because engine.io
+ * swaps in a new write buffer at every flush, the one an ack waited in (a second old, for a
+ * client sending once a second) kept it and its reply alive through young-generation GCs until
+ * the next full one: a fifth of what the socket app promoted to the old generation under
+ * seed-003. Binary, large (compressed) and busy-connection replies take socket.io's own path.
+ */
+export function directAcks(socket: unknown, compressionThreshold: number): void {
+  const s = socket as AckSocket;
+  const makeAck = s.ack;
+  const encoder = s.client?.encoder;
+  if (typeof makeAck !== 'function' || typeof encoder?.encode !== 'function') return;
+  s.ack = (id) => {
+    let sent = false;
+    return (...args) => {
+      if (sent) return;
+      sent = true;
+      const encoded = encoder.encode({ type: ACK, id, data: args, nsp: s.nsp.name });
+      const text = encoded.length === 1 ? encoded[0] : undefined;
+      if (typeof text === 'string') {
+        const bytes = Buffer.byteLength(text) + 1;
+        if (bytes < compressionThreshold && writeFrame(s.conn, textFrame(`4${text}`, bytes))) return;
+      }
+      makeAck.call(s, id)(...args);
+    };
+  };
+}
+
 /** Writes `frame` on the connection's TCP socket if nothing of it is queued above; else false. */
 function writeFrame(conn: DirectConnection, frame: Buffer): boolean {
   const transport = conn.transport;

@@ -9,6 +9,7 @@ import { createRedisClient, type RedisClient } from '@chat/redis';
 import {
   COMPRESSION_THRESHOLD,
   coalesceWrites,
+  directAcks,
   sendPreEncodedFrames,
   type EngineConnection,
   type EngineTransport,
@@ -59,6 +60,7 @@ export class RedisIoAdapter extends IoAdapter {
       tune(conn.transport);
       conn.on('upgrade', tune);
     });
+    server.on('connection', (socket: Socket) => directAcks(socket, COMPRESSION_THRESHOLD));
     this.client = createRedisClient(config, 'socket-adapter', { subscriber: true });
     this.client.on('error', () => undefined);
     server.adapter(createAdapter(this.client, { streamName: 'chat-io', maxLen: 10_000 }));

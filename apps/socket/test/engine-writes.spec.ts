@@ -4,6 +4,7 @@ import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import {
   coalesceWrites,
+  directAcks,
   emitToLocalRoom,
   sendPreEncodedFrames,
   textFrame,
@@ -196,5 +197,105 @@ describe('emitToLocalRoom', () => {
       expect(declared).toBe(length);
       expect(frame.subarray(header).toString()).toBe(text);
     }
+  });
+});
+
+describe('directAcks', () => {
+  let http3: HttpServer;
+  let io: Server;
+  let client: Socket;
+  /** Frames written by engine.io and ws (not straight to the TCP socket). */
+  let engineFrames = 0;
+
+  beforeAll(async () => {
+    http3 = createServer();
+    io = new Server(http3, {
+      transports: ['websocket'],
+      perMessageDeflate: {
+        threshold: THRESHOLD,
+        serverNoContextTakeover: true,
+        clientNoContextTakeover: true,
+      },
+    });
+    io.engine.on('connection', (conn: { transport: EngineTransport }) => {
+      const sender = (
+        conn.transport.socket as unknown as { _sender: Record<string, (...a: unknown[]) => void> }
+      )._sender;
+      for (const method of ['send', 'sendFrame']) {
+        const original = sender[method]!.bind(sender);
+        sender[method] = (...args) => {
+          engineFrames++;
+          original(...args);
+        };
+      }
+    });
+    io.on('connection', (socket) => {
+      directAcks(socket, THRESHOLD);
+      socket.on('echo', (value: unknown, ack: (...reply: unknown[]) => void) => ack({ ok: true, value }));
+      socket.on('twice', (ack: (reply: unknown) => void) => {
+        ack('first');
+        ack('second');
+      });
+      socket.on('binary', (ack: (reply: unknown) => void) =>
+        ack({ ok: true, bytes: Buffer.from([1, 2, 3]) }),
+      );
+      socket.on('many', (ack: (...reply: unknown[]) => void) => ack(1, 'two', { three: 3 }));
+      // Two events first ('b' waits in engine.io's buffer behind 'a'), then the ack.
+      socket.on('after', (ack: (reply: unknown) => void) => {
+        socket.emit('chat:message', 'a');
+        socket.emit('chat:message', 'b');
+        ack('ack');
+      });
+    });
+    await new Promise<void>((resolve) => http3.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(http3.address() as AddressInfo).port}`;
+    client = await new Promise<Socket>((resolve) => {
+      const c = connect(url, { transports: ['websocket'], forceNew: true });
+      c.once('connect', () => resolve(c));
+    });
+  });
+
+  afterAll(async () => {
+    client.close();
+    await new Promise((resolve) => io.close(resolve));
+  });
+
+  it('writes small replies straight to the TCP socket, as socket.io would encode them', async () => {
+    engineFrames = 0;
+    const values = ['plain', 'é ✓ 😀', { nested: [1, null, true] }, 42];
+    const replies = await Promise.all(values.map((value) => client.emitWithAck('echo', value)));
+    expect(replies).toEqual(values.map((value) => ({ ok: true, value })));
+    expect(await client.emitWithAck('many')).toBe(1); // emitWithAck resolves with the first
+    await expect(
+      new Promise((resolve) => client.emit('many', (...all: unknown[]) => resolve(all))),
+    ).resolves.toEqual([1, 'two', { three: 3 }]);
+    expect(engineFrames).toBe(0);
+  });
+
+  it('acks once, and leaves binary and large replies to socket.io', async () => {
+    const seen: unknown[] = [];
+    client.emit('twice', (reply: unknown) => seen.push(reply));
+    await client.emitWithAck('echo', 'barrier');
+    expect(seen).toEqual(['first']);
+
+    engineFrames = 0;
+    const binary = (await client.emitWithAck('binary')) as { ok: boolean; bytes: Buffer };
+    expect(Buffer.from(binary.bytes)).toEqual(Buffer.from([1, 2, 3]));
+    const large = 'compressible '.repeat(400);
+    expect(await client.emitWithAck('echo', large)).toEqual({ ok: true, value: large });
+    expect(engineFrames).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps order with packets engine.io still holds', async () => {
+    const order: unknown[] = [];
+    client.on('chat:message', (message: unknown) => order.push(message));
+    await new Promise<void>((resolve) =>
+      client.emit('after', (reply: unknown) => {
+        order.push(reply);
+        resolve();
+      }),
+    );
+    client.off('chat:message');
+    expect(order).toEqual(['a', 'b', 'ack']);
   });
 });

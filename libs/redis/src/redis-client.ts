@@ -32,6 +32,10 @@ export function redisClientOptions(
     // Commands issued in the same tick (concurrent sends' scripts, a worker's per-partition
     // reads) leave in one write: the profile showed socket writes as the worker's top cost.
     enableAutoPipelining: !subscriber,
+    // The append script already carries every send of a turn of the event loop (see
+    // ChatStreamRepository.append): an auto-pipeline around it only added a Pipeline per turn,
+    // which lived on in the old generation, and another turn before the write.
+    autoPipeliningIgnoredCommands: ['chatAppend'],
   };
 }
 
@@ -57,6 +61,7 @@ export function createRedisClient(
     enableOfflineQueue: base.enableOfflineQueue,
     // Commands to different nodes issued in one tick go out as one pipeline per node.
     enableAutoPipelining: true,
+    autoPipeliningIgnoredCommands: base.autoPipeliningIgnoredCommands,
     // One subscriber connection per primary, so SSUBSCRIBE reaches the shard owning the channel.
     shardedSubscribers: options.subscriber === true,
     clusterRetryStrategy: base.retryStrategy,
