@@ -12,6 +12,7 @@ import { benchEnvironment } from './support.mjs';
 import { BENCH_SETTINGS } from './lib/stack.mjs';
 import { report } from './lib/report.mjs';
 import { calibrate } from './lib/calibrate.mjs';
+import { clearTimeline } from './lib/timeline.mjs';
 
 const ALL = ['ingest', 'fanout', 'seed-003', 'seed-004', 'drain', 'history', 'files', 'observability'];
 const args = process.argv.slice(2);
@@ -22,6 +23,7 @@ for (const name of chosen)
 const scenarios = chosen.length ? chosen : ALL;
 
 if (!args.includes('--no-build')) build();
+clearTimeline();
 const bench = await benchEnvironment();
 const log = (line) => console.log(`[bench] ${line}`);
 const results = {

@@ -15,6 +15,7 @@
 // joined (or failed to), so that no member of a room misses a message by joining late.
 import * as hdr from 'hdr-histogram-js';
 import { io } from 'socket.io-client';
+import { ackWindows, timelineEnabled } from './timeline.mjs';
 
 const now = () => performance.timeOrigin + performance.now();
 /** The next message from the orchestrator that has `key`. */
@@ -36,6 +37,7 @@ async function run(plan) {
   const ack = histogram();
   const delivery = histogram();
   const connect = histogram();
+  const windows = timelineEnabled() ? ackWindows() : null;
   const errors = {};
   const fail = (code) => (errors[code] = (errors[code] ?? 0) + 1);
   let acked = 0;
@@ -109,6 +111,7 @@ async function run(plan) {
       acked++;
       lastAck = Math.max(lastAck, done);
       ack.recordValue(Math.max(1, Math.round((done - (plannedAt ?? at)) * 1000)));
+      windows?.record(plannedAt ?? at, done - (plannedAt ?? at));
     };
 
     if (spec.ratePerSec) {
@@ -151,6 +154,7 @@ async function run(plan) {
     delivery: hdr.encodeIntoCompressedBase64(delivery),
     connect: hdr.encodeIntoCompressedBase64(connect),
   };
+  windows?.save();
   closing = true;
   for (const socket of sockets) socket.close();
   return result;

@@ -3,6 +3,7 @@
 import { fork } from 'node:child_process';
 import * as hdr from 'hdr-histogram-js';
 import { profileArgs } from './stack.mjs';
+import { timelineArgs } from './timeline.mjs';
 
 const LOAD_PROCESS = new URL('./load-process.mjs', import.meta.url);
 /**
@@ -84,7 +85,7 @@ export async function runLoad({
       (share, index) =>
         new Promise((resolve, reject) => {
           const child = fork(LOAD_PROCESS, {
-            execArgv: [...LOAD_NODE_FLAGS, ...profileArgs(`load-${Date.now()}-${index}`)],
+            execArgv: [...LOAD_NODE_FLAGS, ...profileArgs(`load-${Date.now()}-${index}`), ...timelineArgs()],
             stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
           });
           children.push(child);

@@ -8,6 +8,7 @@ import { ObjectId } from 'mongodb';
 import { ROOT_DIR } from '../../scripts/paths.mjs';
 import { freePort, post, startApp, stopChild } from '../support.mjs';
 import { waitForDrain } from './drain.mjs';
+import { timelineArgs } from './timeline.mjs';
 
 /** The guards a run states next to its figures (issue: limits stay configurable). */
 export const BENCH_SETTINGS = {
@@ -43,7 +44,7 @@ export async function startChatStack(bench, { apps = ['api', 'socket', 'worker']
     ...BENCH_SETTINGS,
     ...env,
   };
-  const nodeArgs = profileArgs();
+  const nodeArgs = [...profileArgs(), ...timelineArgs()];
   // The file app first: the socket app's readiness includes it.
   const order = [...apps].sort((a, b) => (a === 'file' ? -1 : b === 'file' ? 1 : 0));
   const running = {};
@@ -123,7 +124,7 @@ export async function startTarget(bench, target, { count, roomSize, apps }) {
 /** A peer server (bench/peers/server.mjs) on the bench databases. */
 export async function startPeer(bench, peer) {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT_DIR, 'bench', 'peers', 'server.mjs')], {
+  const child = spawn(process.execPath, [...timelineArgs(), join(ROOT_DIR, 'bench', 'peers', 'server.mjs')], {
     cwd: ROOT_DIR,
     env: {
       ...process.env,
