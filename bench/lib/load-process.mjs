@@ -110,8 +110,10 @@ async function run(plan) {
       if (!reply.ok) return fail(reply.error.code);
       acked++;
       lastAck = Math.max(lastAck, done);
-      ack.recordValue(Math.max(1, Math.round((done - (plannedAt ?? at)) * 1000)));
-      windows?.record(plannedAt ?? at, done - (plannedAt ?? at));
+      // Open loop: from the planned moment, so a stalled server cannot hide its queue.
+      const from = plannedAt ?? at;
+      ack.recordValue(Math.max(1, Math.round((done - from) * 1000)));
+      windows?.record(from, done - from);
     };
 
     if (spec.ratePerSec) {

@@ -33,9 +33,9 @@ setInterval(() => {
 }, TICK_MS).unref();
 
 mkdirSync(TIMELINE_DIR, { recursive: true });
-const file = join(TIMELINE_DIR, `${processLabel(process.argv[1] ?? '')}-${process.pid}.json`);
-const dump = () =>
-  writeFileSync(file, JSON.stringify({ label: processLabel(process.argv[1] ?? ''), gcs, stalls }));
+const label = processLabel(process.argv[1] ?? '');
+const file = join(TIMELINE_DIR, `${label}-${process.pid}.json`);
+const dump = () => writeFileSync(file, JSON.stringify({ label, gcs, stalls }));
 // Apps are stopped with SIGTERM and may not reach 'exit' in time: write as it goes, too.
 setInterval(dump, 2000).unref();
 process.on('exit', dump);

@@ -62,6 +62,23 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
+/** Calls `onFrame` for every frame ws writes for engine.io (`send`, `sendFrame`) on a WebSocket. */
+function countEngineFrames(io: Server, onFrame: () => void): void {
+  io.engine.on('connection', (conn: { transport: EngineTransport }) => {
+    const sender = (
+      conn.transport.socket as unknown as { _sender?: Record<string, (...a: unknown[]) => void> }
+    )?._sender;
+    if (!sender) return;
+    for (const method of ['send', 'sendFrame']) {
+      const original = sender[method]!.bind(sender);
+      sender[method] = (...args) => {
+        onFrame();
+        original(...args);
+      };
+    }
+  });
+}
+
 function received(client: Socket, count: number): Promise<unknown[]> {
   const messages: unknown[] = [];
   return new Promise((resolve) => {
@@ -115,19 +132,7 @@ describe('emitToLocalRoom', () => {
         clientNoContextTakeover: true,
       },
     });
-    io.engine.on('connection', (conn: { transport: EngineTransport }) => {
-      const sender = (
-        conn.transport.socket as unknown as { _sender?: Record<string, (...a: unknown[]) => void> }
-      )?._sender;
-      if (!sender) return;
-      for (const method of ['send', 'sendFrame']) {
-        const original = sender[method]!.bind(sender);
-        sender[method] = (...args) => {
-          engineFrames++;
-          original(...args);
-        };
-      }
-    });
+    countEngineFrames(io, () => engineFrames++);
     io.on('connection', (socket) => void socket.join('room'));
     await new Promise<void>((resolve) => http2.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(http2.address() as AddressInfo).port}`;
@@ -217,18 +222,7 @@ describe('directAcks', () => {
         clientNoContextTakeover: true,
       },
     });
-    io.engine.on('connection', (conn: { transport: EngineTransport }) => {
-      const sender = (
-        conn.transport.socket as unknown as { _sender: Record<string, (...a: unknown[]) => void> }
-      )._sender;
-      for (const method of ['send', 'sendFrame']) {
-        const original = sender[method]!.bind(sender);
-        sender[method] = (...args) => {
-          engineFrames++;
-          original(...args);
-        };
-      }
-    });
+    countEngineFrames(io, () => engineFrames++);
     io.on('connection', (socket) => {
       directAcks(socket, THRESHOLD);
       socket.on('echo', (value: unknown, ack: (...reply: unknown[]) => void) => ack({ ok: true, value }));
