@@ -3,7 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { Redis } from 'ioredis';
 import { ErrorCode, decodeEntry, type Message, type PresenceUpdate } from '@chat/contracts';
 import { MessagesRepository } from '@chat/database';
-import { ChatStreamRepository } from '@chat/redis';
+import { ChatStreamRepository, partitionOf } from '@chat/redis';
 import { startApi } from '../../api/src/start-api.js';
 import { startSocket } from '../src/start-socket.js';
 import { baseUrl } from '../../../test/support/apps.js';
@@ -144,6 +144,27 @@ describe('chat:send', () => {
     await toAlice.waitFor(2);
     expect(toAlice.received).toEqual(toBob.received);
     expect((await fullHistory(api, alice, roomId)).map((m) => m.content)).toEqual(['hello bob', 'second']);
+  });
+
+  it('stores one clientMsgId sent to two rooms of the same partition in both', async () => {
+    const alice = await createUser(api);
+    // Rooms share 64 partitions: a handful of rooms holds two of one partition.
+    const byPartition = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    while (!pair) {
+      const roomId = await createRoom(api, alice);
+      const other = byPartition.get(partitionOf(roomId));
+      if (other) pair = [other, roomId];
+      else byPartition.set(partitionOf(roomId), roomId);
+    }
+    const socket = await open(alice);
+    const acks = [];
+    for (const roomId of pair)
+      acks.push(await socket.emitWithAck('chat:send', { roomId, clientMsgId: 'same', content: roomId }));
+    for (const [i, roomId] of pair.entries()) {
+      expect(acks[i]).toMatchObject({ ok: true, message: { roomId, content: roomId } });
+      expect((await fullHistory(api, alice, roomId)).map((m) => m.content)).toEqual([roomId]);
+    }
   });
 
   it('checks membership without a prior room:join, and stops delivering after room:leave', async () => {

@@ -22,15 +22,28 @@ import { REDIS } from './redis.token.js';
  * ids, even when many socket instances send at once. A message that is stored is also
  * published, whatever happens to the sender's instance afterwards.
  *
- * KEYS: stream, idempotency, dirty set, three per message. ARGV: field, ttl, then draft, room
- * id, channel per message. Returns created (1) or duplicate (0) and the id or the original
- * record, two per message.
+ * KEYS: stream, idempotency, dirty set, legacy idempotency, four per message. ARGV: field, ttl,
+ * then draft, room id, channel per message. Returns created (1) or duplicate (0) and the id or
+ * the original record, two per message.
+ *
+ * The legacy key is the idempotency key of releases before it named the room
+ * (`idem:<sender>:<clientMsgId>`): a client that resends across an upgrade still gets its
+ * original, but only when that record is of the same room. Such keys expire IDEMPOTENCY_TTL_SEC
+ * after the upgrade; the lookup can go in the release after.
  */
 const APPEND_SCRIPT = `
 local out = {}
-for i = 0, #KEYS / 3 - 1 do
-  local k, a = i * 3, 2 + i * 3
+for i = 0, #KEYS / 4 - 1 do
+  local k, a = i * 4, 2 + i * 3
   local previous = redis.call('GET', KEYS[k + 2])
+  if not previous then
+    local legacy = redis.call('GET', KEYS[k + 4])
+    local newline = legacy and string.find(legacy, '\\n', 1, true)
+    if newline then
+      local ok, draft = pcall(cjson.decode, string.sub(legacy, newline + 1))
+      if ok and type(draft) == 'table' and draft.roomId == ARGV[a + 2] then previous = legacy end
+    end
+  end
   if previous then
     out[#out + 1] = 0
     out[#out + 1] = previous
@@ -213,6 +226,7 @@ export class ChatStreamRepository {
         RedisKeys.roomStream(draft.roomId),
         RedisKeys.idempotency(draft.roomId, draft.senderId, draft.clientMsgId),
         RedisKeys.dirtyRoomsOf(draft.roomId),
+        RedisKeys.legacyIdempotency(draft.roomId, draft.senderId, draft.clientMsgId),
       );
       args.push(json, draft.roomId, RedisKeys.roomChannel(draft.roomId));
     }

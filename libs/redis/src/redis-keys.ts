@@ -33,9 +33,14 @@ export const RedisKeys = {
   dirtyRoomsOf: (roomId: string) => `chat:${tag(roomId)}:dirty`,
   /**
    * Idempotency record of one (sender, clientMsgId) in a room: "<entry id>\n<draft json>". A
-   * retry always targets the same room, so the record lives beside the room's stream.
+   * retry always targets the same room, so the record lives beside the room's stream. The room
+   * is part of the key: rooms share a partition, and one clientMsgId sent to two rooms is two
+   * messages.
    */
   idempotency: (roomId: string, senderId: string, clientMsgId: string) =>
+    `chat:${tag(roomId)}:idem:${roomId}:${senderId}:${clientMsgId}`,
+  /** The key of releases before the room was part of it; read only, see the append script. */
+  legacyIdempotency: (roomId: string, senderId: string, clientMsgId: string) =>
     `chat:${tag(roomId)}:idem:${senderId}:${clientMsgId}`,
   /** Cached positive membership answers of a room. */
   roomMembers: (roomId: string) => `room:{${roomId}}:members`,

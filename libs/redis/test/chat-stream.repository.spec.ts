@@ -4,6 +4,7 @@ import {
   ChatStreamRepository,
   RedisKeys,
   createRedisClient,
+  partitionOf,
   parseMessageRecord,
   type RedisClient,
 } from '@chat/redis';
@@ -78,6 +79,41 @@ describe('append', () => {
     const first = await stream.append(draft(room, 'same', 'hello'));
     const again = await stream.append(draft(room, 'same', 'hello again'));
     expect(again).toEqual({ id: first.id, draft: first.draft, duplicate: true });
+    expect(await redis.xlen(RedisKeys.roomStream(room))).toBe(1);
+  });
+
+  it('keeps one clientMsgId sent to two rooms of one partition as two messages', async () => {
+    const first = roomId();
+    let second = roomId();
+    while (partitionOf(second) !== partitionOf(first)) second = roomId();
+    const a = await stream.append(draft(first, 'shared-id', 'to the first room'));
+    const b = await stream.append(draft(second, 'shared-id', 'to the second room'));
+    expect(a.duplicate).toBe(false);
+    expect(b).toMatchObject({ duplicate: false, draft: { roomId: second, content: 'to the second room' } });
+    expect(await redis.xlen(RedisKeys.roomStream(first))).toBe(1);
+    expect(await redis.xlen(RedisKeys.roomStream(second))).toBe(1);
+    // Each room's retry still finds its own original.
+    expect(await stream.append(draft(second, 'shared-id', 'retry'))).toEqual({ ...b, duplicate: true });
+  });
+
+  it("honours a record of the key without the room (before the upgrade) only for that record's room", async () => {
+    const room = roomId();
+    let other = roomId();
+    while (partitionOf(other) !== partitionOf(room)) other = roomId();
+    const old = draft(room, 'sent-before-upgrade', 'old');
+    await redis.set(
+      RedisKeys.legacyIdempotency(room, old.senderId, old.clientMsgId),
+      `1-1\n${JSON.stringify(old)}`,
+    );
+    await redis.set(RedisKeys.legacyIdempotency(room, old.senderId, 'not-a-record'), 'garbage');
+
+    expect(await stream.append(draft(room, 'sent-before-upgrade', 'resent'))).toEqual({
+      id: '1-1',
+      draft: old,
+      duplicate: true,
+    });
+    expect((await stream.append(draft(other, 'sent-before-upgrade', 'other room'))).duplicate).toBe(false);
+    expect((await stream.append(draft(room, 'not-a-record', 'x'))).duplicate).toBe(false);
     expect(await redis.xlen(RedisKeys.roomStream(room))).toBe(1);
   });
 

@@ -39,7 +39,10 @@ export class MessageDto {
   @ApiProperty({ example: 'alice' }) senderName: string;
   @ApiProperty({ example: 'hello' }) content: string;
   @ApiPropertyOptional({ type: MessageFileDto }) file?: MessageFileDto;
-  @ApiProperty({ example: 'b3c1e0a2', description: 'chosen by the client; idempotency key per sender' })
+  @ApiProperty({
+    example: 'b3c1e0a2',
+    description: 'chosen by the client; idempotency key per sender and room',
+  })
   clientMsgId: string;
   @ApiProperty({ example: '2026-11-23T10:00:00.000Z' }) createdAt: string;
 }
