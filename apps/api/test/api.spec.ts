@@ -114,12 +114,47 @@ describe('auth', () => {
     expect((await http(api, 'POST', '/auth/refresh', { body: {} })).status).toBe(400);
   });
 
-  it('lets exactly one of two concurrent refreshes with one token win', async () => {
+  it('never rotates a token of a revoked family, however a thief races the revocation', async () => {
+    for (let round = 0; round < 15; round++) {
+      const victim = await createUser(api);
+      // The thief took the victim's token and rotates on without pause.
+      let thiefToken: string = (
+        await http(api, 'POST', '/auth/refresh', { body: { refreshToken: victim.refreshToken } })
+      ).body.refreshToken;
+      let revoked = false;
+      const rotationsStartedAfterRevocation: number[] = [];
+      const thief = (async () => {
+        for (let i = 0; i < 200; i++) {
+          const startedAfter = revoked;
+          const result = await http(api, 'POST', '/auth/refresh', { body: { refreshToken: thiefToken } });
+          if (result.status !== 200) return;
+          if (startedAfter) rotationsStartedAfterRevocation.push(i);
+          thiefToken = result.body.refreshToken;
+        }
+      })();
+      // The victim presents the spent token: reuse, the family is revoked.
+      const reuse = await http(api, 'POST', '/auth/refresh', { body: { refreshToken: victim.refreshToken } });
+      revoked = true;
+      expect(reuse.status).toBe(401);
+      await thief;
+      expect(rotationsStartedAfterRevocation).toEqual([]);
+      const last = await http(api, 'POST', '/auth/refresh', { body: { refreshToken: thiefToken } });
+      expect(last.status).toBe(401);
+    }
+  });
+
+  it('treats two concurrent refreshes with one token as reuse: at most one answer, and it cannot rotate', async () => {
     const user = await createUser(api);
     const results = await Promise.all(
       [0, 1].map(() => http(api, 'POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } })),
     );
-    expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+    const statuses = results.map((r) => r.status).sort();
+    // The loser's reuse revokes the family; the winner may or may not have seen that in time.
+    expect([[200, 401].join(), [401, 401].join()]).toContain(statuses.join());
+    for (const won of results.filter((r) => r.status === 200))
+      expect(
+        (await http(api, 'POST', '/auth/refresh', { body: { refreshToken: won.body.refreshToken } })).status,
+      ).toBe(401);
   });
 });
 
@@ -240,9 +275,12 @@ describe('history', () => {
 
 describe('operations', () => {
   it('serves health, metrics and the OpenAPI document', async () => {
-    const health = await http(api, 'GET', '/health');
+    expect(await http(api, 'GET', '/health')).toEqual({ status: 200, body: { status: 'ok' } });
     const up = { redis: { status: 'up' }, mongodb: { status: 'up' } };
-    expect(health).toEqual({ status: 200, body: { status: 'ok', info: up, error: {}, details: up } });
+    expect(await http(api, 'GET', '/health/details')).toEqual({
+      status: 200,
+      body: { status: 'ok', info: up, error: {}, details: up },
+    });
     expect(await http(api, 'GET', '/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
     const metrics = await fetch(`${api}/metrics`).then((r) => r.text());
     expect(metrics).toContain('process_cpu_user_seconds_total{app="api"}');

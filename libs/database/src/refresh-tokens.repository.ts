@@ -31,8 +31,19 @@ export class RefreshTokensRepository {
     return true;
   }
 
-  /** A reused token means it leaked: every token of its family stops working. */
+  /**
+   * A reused token means it leaked: every token of its family stops working, including any a
+   * rotation in flight is issuing right now (rotation checks isFamilyRevoked after spending).
+   */
   async revokeFamily(familyId: string): Promise<void> {
-    await this.models.refreshTokens.updateMany({ familyId, usedAt: null }, { $set: { usedAt: new Date() } });
+    try {
+      await this.models.revokedRefreshFamilies.create({ _id: familyId, revokedAt: new Date() });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  async isFamilyRevoked(familyId: string): Promise<boolean> {
+    return (await this.models.revokedRefreshFamilies.exists({ _id: familyId })) !== null;
   }
 }

@@ -34,6 +34,15 @@ export interface RefreshTokenUseDoc {
   usedAt: Date;
 }
 
+/**
+ * One document per revoked refresh-token family, kept as long as its tokens can live. Rotation
+ * checks it, so a revocation stops every token of the family, also those issued after it.
+ */
+export interface RevokedRefreshFamilyDoc {
+  _id: string;
+  revokedAt: Date;
+}
+
 export interface RefreshTokenDoc {
   _id: string;
   userId: string;
@@ -137,6 +146,11 @@ const refreshTokenUseSchema = new Schema<RefreshTokenUseDoc>(
   { versionKey: false },
 );
 
+const revokedRefreshFamilySchema = new Schema<RevokedRefreshFamilyDoc>(
+  { _id: { type: String, required: true }, revokedAt: { type: Date, required: true } },
+  { versionKey: false },
+);
+
 const messageSchema = new Schema<MessageDoc>(
   {
     _id: { type: String, required: true },
@@ -158,6 +172,7 @@ export interface Models {
   memberships: Model<MembershipDoc>;
   refreshTokens: Model<RefreshTokenDoc>;
   refreshTokenUses: Model<RefreshTokenUseDoc>;
+  revokedRefreshFamilies: Model<RevokedRefreshFamilyDoc>;
   messages: Model<MessageDoc>;
   files: Model<FileDoc>;
 }
@@ -172,6 +187,11 @@ export function registerModels(connection: Connection): Models {
       'RefreshTokenUse',
       refreshTokenUseSchema,
       'refresh_token_uses',
+    ),
+    revokedRefreshFamilies: connection.model<RevokedRefreshFamilyDoc>(
+      'RevokedRefreshFamily',
+      revokedRefreshFamilySchema,
+      'revoked_refresh_families',
     ),
     messages: connection.model<MessageDoc>('Message', messageSchema, 'messages'),
     files: connection.model<FileDoc>('File', fileSchema, 'files'),

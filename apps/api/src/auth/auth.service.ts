@@ -40,7 +40,10 @@ export class AuthService {
 
   /**
    * Rotates a refresh token: the presented one is spent, a new one of the same family returned.
-   * Presenting a spent token again means it leaked, so the whole family is revoked.
+   * Presenting a spent token again means it leaked, so the whole family is revoked. The family's
+   * revocation is checked after the token is spent: a rotation racing the revocation either
+   * spent its token before the revocation was recorded (and its successor is refused at its
+   * own rotation) or sees it, so no token of a revoked family ever rotates again.
    */
   async refresh(refreshToken: string): Promise<TokensDto> {
     const [tokenId, secret] = refreshToken.split('.');
@@ -56,6 +59,8 @@ export class AuthService {
       await this.refreshTokens.revokeFamily(stored.familyId);
       throw new AppError(ErrorCode.UNAUTHORIZED, 'refresh token already used; please log in again');
     }
+    if (await this.refreshTokens.isFamilyRevoked(stored.familyId))
+      throw new AppError(ErrorCode.UNAUTHORIZED, 'refresh token revoked; please log in again');
     const user = await this.users.findById(stored.userId);
     if (!user) throw new AppError(ErrorCode.UNAUTHORIZED, 'user no longer exists');
     return this.issue({ id: user.id, username: user.username }, stored.familyId);
