@@ -3,7 +3,10 @@ import { ErrorCode } from '@chat/contracts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TokenService, bearerToken } from './token.service.js';
+import { JwtService } from '@nestjs/jwt';
+import { TokenService, bearerToken, keyId } from './token.service.js';
+
+const header = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString());
 
 const config = (env: Record<string, string> = {}) =>
   loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'tok-')), JWT_SECRET: 'k'.repeat(40), ...env });
@@ -25,6 +28,40 @@ describe('TokenService', () => {
         expect.objectContaining({ code: ErrorCode.UNAUTHORIZED }),
       );
     }
+  });
+
+  it('rotates keys without logging anyone out: the previous key verifies, the current one signs', () => {
+    const before = new TokenService(config({ JWT_SECRET: 'a'.repeat(40) }));
+    const issuedBefore = before.signAccess({ id: 'u1', username: 'alice' });
+    const after = new TokenService(
+      config({ JWT_SECRET: 'b'.repeat(40), JWT_SECRET_PREVIOUS: 'a'.repeat(40) }),
+    );
+    expect(after.verifyAccess(issuedBefore).id).toBe('u1');
+    const issuedAfter = after.signAccess({ id: 'u2', username: 'bob' });
+    expect(header(issuedAfter)).toEqual({ alg: 'HS256', typ: 'JWT', kid: keyId('b'.repeat(40)) });
+    expect(header(issuedBefore).kid).toBe(keyId('a'.repeat(40)));
+    // Once the previous key is dropped, its tokens stop working; the current one's keep going.
+    const dropped = new TokenService(config({ JWT_SECRET: 'b'.repeat(40) }));
+    expect(() => dropped.verifyAccess(issuedBefore)).toThrow(
+      expect.objectContaining({ code: ErrorCode.UNAUTHORIZED }),
+    );
+    expect(dropped.verifyAccess(issuedAfter).id).toBe('u2');
+  });
+
+  it('accepts a token without kid (issued before keys had ids) from either key, and refuses an unknown kid', () => {
+    const legacy = new JwtService({ secret: 'a'.repeat(40), signOptions: { algorithm: 'HS256' } });
+    const token = legacy.sign({ sub: 'u1', name: 'alice', typ: 'access' }, { expiresIn: 60 });
+    const tokens = new TokenService(
+      config({ JWT_SECRET: 'b'.repeat(40), JWT_SECRET_PREVIOUS: 'a'.repeat(40) }),
+    );
+    expect(tokens.verifyAccess(token).id).toBe('u1');
+    const otherKid = new JwtService({
+      secret: 'a'.repeat(40),
+      signOptions: { algorithm: 'HS256', keyid: 'nope' },
+    });
+    expect(() => tokens.verifyAccess(otherKid.sign({ sub: 'u1', name: 'alice', typ: 'access' }))).toThrow(
+      expect.objectContaining({ code: ErrorCode.UNAUTHORIZED }),
+    );
   });
 
   it('rejects an expired token', () => {

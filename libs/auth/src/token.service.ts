@@ -1,4 +1,4 @@
-import { createSecretKey } from 'node:crypto';
+import { createHash, createSecretKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
@@ -16,22 +16,46 @@ interface AccessClaims {
   exp: number;
 }
 
-/** Signs and verifies short-lived access tokens (HS256). Shared by the api and the socket app. */
 /** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), or undefined. */
 export function bearerToken(header: string | undefined): string | undefined {
   const [scheme, token] = (header ?? '').split(' ');
   return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
 }
 
+/** A key's verifier and the id its tokens carry in their `kid` header. */
+interface VerificationKey {
+  kid: string;
+  jwt: JwtService;
+}
+
+/**
+ * The id of a key: a short fingerprint (SHA-256, truncated), so every instance agrees on it
+ * without configuring one, and it reveals nothing of a high-entropy secret.
+ */
+export function keyId(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url').slice(0, 12);
+}
+
+/**
+ * Signs and verifies short-lived access tokens (HS256). Shared by the api and the socket app.
+ * Tokens carry the signing key's id (`kid`); JWT_SECRET signs, and tokens of JWT_SECRET_PREVIOUS
+ * still verify, so a key rotates without logging anyone out. A token without `kid` (issued
+ * before keys had ids) is tried against both.
+ */
 @Injectable()
 export class TokenService {
-  private readonly jwt: JwtService;
+  /** The signing key first. */
+  private readonly keys: VerificationKey[];
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    // A KeyObject, made once: given a string, jsonwebtoken re-parses it on every verify (first as
+    // KeyObjects, made once: given a string, jsonwebtoken re-parses it on every verify (first as
     // a public key, which throws), a cost that showed in the profile of a 3,000-connection storm.
-    const secret = createSecretKey(Buffer.from(config.jwtSecret));
-    this.jwt = new JwtService({ secret, signOptions: { algorithm: 'HS256' } });
+    const { current, previous } = config.jwtKeys;
+    this.keys = [current, ...(previous ? [previous] : [])].map((secret) => {
+      const kid = keyId(secret);
+      const key = createSecretKey(Buffer.from(secret));
+      return { kid, jwt: new JwtService({ secret: key, signOptions: { algorithm: 'HS256', keyid: kid } }) };
+    });
   }
 
   get accessTtlSec(): number {
@@ -39,7 +63,7 @@ export class TokenService {
   }
 
   signAccess(user: AuthUser): string {
-    return this.jwt.sign(
+    return this.keys[0]!.jwt.sign(
       { sub: user.id, name: user.username, typ: 'access' },
       { expiresIn: this.accessTtlSec },
     );
@@ -49,15 +73,34 @@ export class TokenService {
   verifyAccess(token: unknown): AuthUser & { expiresAt: number } {
     if (typeof token !== 'string' || token.length === 0)
       throw new AppError(ErrorCode.UNAUTHORIZED, 'missing token');
-    let claims: AccessClaims;
-    try {
-      claims = this.jwt.verify<AccessClaims>(token, { algorithms: ['HS256'] });
-    } catch {
-      throw new AppError(ErrorCode.UNAUTHORIZED, 'invalid or expired token');
+    const kid = headerKeyId(token);
+    const candidates = kid === undefined ? this.keys : this.keys.filter((key) => key.kid === kid);
+    let claims: AccessClaims | undefined;
+    for (const { jwt } of candidates) {
+      try {
+        claims = jwt.verify<AccessClaims>(token, { algorithms: ['HS256'] });
+        break;
+      } catch {
+        // The next key, if any.
+      }
     }
+    if (!claims) throw new AppError(ErrorCode.UNAUTHORIZED, 'invalid or expired token');
     if (claims.typ !== 'access' || typeof claims.sub !== 'string' || typeof claims.name !== 'string') {
       throw new AppError(ErrorCode.UNAUTHORIZED, 'not an access token');
     }
     return { id: claims.sub, username: claims.name, expiresAt: claims.exp * 1000 };
+  }
+}
+
+/** The `kid` of a JWT's header; undefined when it has none or the header is unreadable. */
+function headerKeyId(token: string): string | undefined {
+  const dot = token.indexOf('.');
+  if (dot <= 0) return undefined;
+  try {
+    const header = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8')) as unknown;
+    const kid = (header as { kid?: unknown } | null)?.kid;
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const secret = z.string().min(32, 'must be at least 32 characters');
 const flag = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
@@ -38,11 +39,33 @@ export const envSchema = z.object({
     .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL')
     .default('mongodb://127.0.0.1:27017/chat'),
   DATA_DIR: z.string().min(1).default('.data'),
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  /** A file holding the secret (Docker secrets convention); JWT_SECRET wins when both are set. */
+  /**
+   * The key that signs access tokens (HS256). Each secret below may instead be given as a file
+   * (`<NAME>_FILE`, the Docker secrets convention); the variable wins when both are set. In
+   * development a missing one is generated once into DATA_DIR/secrets; production refuses to
+   * start without it, or with a placeholder or low-entropy one.
+   */
+  JWT_SECRET: secret.optional(),
   JWT_SECRET_FILE: z.string().min(1).optional(),
+  /**
+   * The key before the current one, still accepted for verification while tokens it signed
+   * live (rotation: move JWT_SECRET here, set a new JWT_SECRET, drop this after
+   * ACCESS_TOKEN_TTL_SEC).
+   */
+  JWT_SECRET_PREVIOUS: secret.optional(),
+  JWT_SECRET_PREVIOUS_FILE: z.string().min(1).optional(),
+  /** The key of signed file links: separate from JWT_SECRET, rotated the same way. */
+  FILE_LINK_SECRET: secret.optional(),
+  FILE_LINK_SECRET_FILE: z.string().min(1).optional(),
+  /** Accepted for file links until links it signed expire (FILE_URL_TTL_SEC). */
+  FILE_LINK_SECRET_PREVIOUS: secret.optional(),
+  FILE_LINK_SECRET_PREVIOUS_FILE: z.string().min(1).optional(),
   ACCESS_TOKEN_TTL_SEC: positiveInt(900),
   REFRESH_TOKEN_TTL_SEC: positiveInt(30 * 24 * 3600),
+  /**
+   * Origins (comma-separated) of the pages allowed to call the api and open sockets with
+   * credentials; `*` reflects any origin, which production refuses.
+   */
   CORS_ORIGINS: z.string().default('*'),
   MAX_CONTENT_LENGTH: positiveInt(4000),
   MAX_FILE_BYTES: positiveInt(10 * 1024 * 1024),

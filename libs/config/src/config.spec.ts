@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,31 +25,85 @@ describe('loadConfig', () => {
     );
   });
 
-  it('refuses to start in production without JWT_SECRET', () => {
-    expect(() => loadConfig({ DATA_DIR: dataDir(), NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(() => loadConfig({ DATA_DIR: dataDir(), NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+  const strong = (tag: string) => `${tag}-${'Zq8vR2mW7xK4pL9nB3cT6yH1fJ5gD0sA'}`;
+  /** What production needs: two strong, different keys and explicit origins. */
+  const production = (env: Record<string, string> = {}) =>
+    loadConfig({
+      DATA_DIR: dataDir(),
+      NODE_ENV: 'production',
+      JWT_SECRET: strong('jwt'),
+      FILE_LINK_SECRET: strong('links'),
+      CORS_ORIGINS: 'https://chat.example',
+      ...env,
+    });
+
+  it('starts in production with two strong keys and explicit origins', () => {
+    const config = production();
+    expect(config.jwtKeys).toEqual({ current: strong('jwt'), previous: null });
+    expect(config.fileLinkKeys).toEqual({ current: strong('links'), previous: null });
   });
 
-  it('keeps a generated development secret across restarts', () => {
+  it('refuses to start in production without each key, naming it in one line', () => {
+    expect(() => production({ JWT_SECRET: '' })).toThrow(ConfigError);
+    expect(() => production({ JWT_SECRET: '' })).toThrow(/JWT_SECRET: required/);
+    expect(() => production({ FILE_LINK_SECRET: '' })).toThrow(/FILE_LINK_SECRET: required/);
+  });
+
+  it('refuses placeholder and low-entropy secrets in production only', () => {
+    for (const weak of [
+      'replace-with-at-least-32-random-characters',
+      'k'.repeat(40),
+      'abcabcabcabcabcabcabcabcabcabcabcabc',
+      'my-super-secret-jwt-key-for-production-2026',
+      '0123456789012345678901234567890123456789',
+    ]) {
+      expect(() => production({ JWT_SECRET: weak })).toThrow(
+        /JWT_SECRET: is (a placeholder|too predictable)/,
+      );
+      expect(() => production({ FILE_LINK_SECRET_PREVIOUS: weak })).toThrow(/FILE_LINK_SECRET_PREVIOUS/);
+      expect(loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: weak }).jwtKeys.current).toBe(weak);
+    }
+    // Random bytes pass, in hex or base64.
+    for (const random of [randomBytes(16).toString('hex'), randomBytes(32).toString('base64')])
+      expect(production({ JWT_SECRET: random }).jwtKeys.current).toBe(random);
+  });
+
+  it('refuses one key for both tokens and links, and `*` origins, in production', () => {
+    expect(() => production({ FILE_LINK_SECRET: strong('jwt') })).toThrow(/FILE_LINK_SECRET: must differ/);
+    expect(() => production({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
+    expect(() => production({ CORS_ORIGINS: '' })).toThrow(/CORS_ORIGINS/);
+  });
+
+  it('keeps generated development keys across restarts, one per purpose', () => {
     const dir = dataDir();
-    const first = loadConfig({ DATA_DIR: dir }).jwtSecret;
-    const second = loadConfig({ DATA_DIR: dir }).jwtSecret;
-    expect(first).toHaveLength(64);
-    expect(second).toBe(first);
-    expect(readFileSync(join(dir, 'secrets', 'jwt-secret'), 'utf8')).toBe(first);
+    const first = loadConfig({ DATA_DIR: dir });
+    const second = loadConfig({ DATA_DIR: dir });
+    expect(first.jwtKeys.current).toHaveLength(64);
+    expect(second.jwtKeys).toEqual(first.jwtKeys);
+    expect(second.fileLinkKeys).toEqual(first.fileLinkKeys);
+    expect(first.fileLinkKeys.current).not.toBe(first.jwtKeys.current);
+    expect(readFileSync(join(dir, 'secrets', 'jwt-secret'), 'utf8')).toBe(first.jwtKeys.current);
+    expect(readFileSync(join(dir, 'secrets', 'file-link-secret'), 'utf8')).toBe(first.fileLinkKeys.current);
   });
 
-  it('prefers JWT_SECRET from the environment', () => {
+  it('prefers JWT_SECRET from the environment, and takes a previous key', () => {
     const secret = 'x'.repeat(40);
-    expect(loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret }).jwtSecret).toBe(secret);
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      JWT_SECRET: secret,
+      JWT_SECRET_PREVIOUS: 'y'.repeat(40),
+    });
+    expect(config.jwtKeys).toEqual({ current: secret, previous: 'y'.repeat(40) });
   });
 
-  it('reads JWT_SECRET_FILE, and names it when it is unusable', () => {
+  it('reads <NAME>_FILE, and names it when it is unusable', () => {
     const dir = dataDir();
     const file = join(dir, 'jwt');
-    writeFileSync(file, `${'s'.repeat(40)}\n`);
-    expect(loadConfig({ DATA_DIR: dir, NODE_ENV: 'production', JWT_SECRET_FILE: file }).jwtSecret).toBe(
-      's'.repeat(40),
+    const secret = strong('from-file');
+    writeFileSync(file, `${secret}\n`);
+    expect(production({ JWT_SECRET: '', JWT_SECRET_FILE: file }).jwtKeys.current).toBe(secret);
+    expect(production({ FILE_LINK_SECRET: '', FILE_LINK_SECRET_FILE: file }).fileLinkKeys.current).toBe(
+      secret,
     );
     expect(() => loadConfig({ DATA_DIR: dir, JWT_SECRET_FILE: join(dir, 'missing') })).toThrow(
       /JWT_SECRET_FILE/,

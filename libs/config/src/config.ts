@@ -3,11 +3,18 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { envSchema, type Env } from './config.schema.js';
 
+export interface SigningKeys {
+  current: string;
+  previous: string | null;
+}
+
 export interface AppConfig extends Env {
   /** Absolute path of DATA_DIR. */
   dataDir: string;
-  /** The JWT signing secret: JWT_SECRET, or in development one kept in DATA_DIR. */
-  jwtSecret: string;
+  /** Access-token keys: JWT_SECRET signs, it and JWT_SECRET_PREVIOUS verify. */
+  jwtKeys: SigningKeys;
+  /** File-link keys: FILE_LINK_SECRET signs, it and FILE_LINK_SECRET_PREVIOUS verify. */
+  fileLinkKeys: SigningKeys;
   corsOrigins: string[] | '*';
   /** Absolute path of FILE_STORAGE_DIR (or DATA_DIR/files). */
   fileStorageDir: string;
@@ -32,6 +39,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const env = parsed.data;
   const dataDir = resolve(env.DATA_DIR);
+  if (env.NODE_ENV === 'production' && (!env.CORS_ORIGINS || env.CORS_ORIGINS.trim() === '*'))
+    throw new ConfigError(
+      "Invalid environment:\n  CORS_ORIGINS: set the web client's origin(s) when NODE_ENV=production (`*` with credentials lets any page act as the user)",
+    );
   const corsOrigins =
     env.CORS_ORIGINS.trim() === '*'
       ? ('*' as const)
@@ -55,38 +66,93 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         .map((name) => name.trim())
         .filter(Boolean),
     ),
-    jwtSecret: resolveJwtSecret(env, dataDir),
+    ...resolveKeys(env, dataDir),
   });
 }
 
+type SecretName = 'JWT_SECRET' | 'JWT_SECRET_PREVIOUS' | 'FILE_LINK_SECRET' | 'FILE_LINK_SECRET_PREVIOUS';
+
+/** Values shipped in examples and docs, and words that only a placeholder contains. */
+const PLACEHOLDERS = ['replace-with-at-least-32-random-characters'];
+const PLACEHOLDER_WORDS = /change.?me|replace|example|placeholder|secret|password|default|your.?(own|key)/i;
+
 /**
- * JWT_SECRET, else the content of JWT_SECRET_FILE. In production a missing secret fails the start. In development a random secret is created
- * once in DATA_DIR so that restarts (and the other apps) keep accepting the same tokens; the
- * exclusive create makes concurrent first starts agree on one secret.
+ * Bits of entropy a string shows, judged from its own character frequencies (Shannon entropy
+ * per character times its length). A repeated or dictionary-like value scores far below what
+ * random bytes in hex or base64 score (4 or 6 bits a character).
  */
-function resolveJwtSecret(env: Env, dataDir: string): string {
-  if (env.JWT_SECRET) return env.JWT_SECRET;
-  if (env.JWT_SECRET_FILE) {
-    let secret: string;
-    try {
-      secret = readFileSync(env.JWT_SECRET_FILE, 'utf8').trim();
-    } catch (error) {
-      throw new ConfigError(
-        `Invalid environment:\n  JWT_SECRET_FILE: cannot read ${env.JWT_SECRET_FILE} (${(error as Error).message})`,
-      );
-    }
-    if (secret.length < 32)
-      throw new ConfigError(
-        'Invalid environment:\n  JWT_SECRET_FILE: the secret must be at least 32 characters',
-      );
-    return secret;
+export function estimatedEntropyBits(value: string): number {
+  const counts = new Map<string, number>();
+  for (const char of value) counts.set(char, (counts.get(char) ?? 0) + 1);
+  let perChar = 0;
+  for (const count of counts.values()) {
+    const p = count / value.length;
+    perChar -= p * Math.log2(p);
   }
-  if (env.NODE_ENV === 'production') {
+  return perChar * value.length;
+}
+
+/**
+ * The share of a string's three-character windows seen before in it: a pattern repeated
+ * ("0123456789" four times) scores high whatever its character frequencies, random text ~0.
+ */
+function repeatedTrigramShare(value: string): number {
+  const windows = value.length - 2;
+  if (windows <= 0) return 1;
+  const seen = new Set<string>();
+  for (let i = 0; i < windows; i++) seen.add(value.slice(i, i + 3));
+  return 1 - seen.size / windows;
+}
+
+/** 16 random bytes in hex score ~110; anything a person typed scores far less. */
+const MIN_SECRET_BITS = 96;
+
+/** Why a production secret is unacceptable, or null. */
+export function weakSecretReason(value: string): string | null {
+  if (PLACEHOLDERS.includes(value) || PLACEHOLDER_WORDS.test(value))
+    return 'is a placeholder; generate one with `openssl rand -base64 48`';
+  if (estimatedEntropyBits(value) < MIN_SECRET_BITS || repeatedTrigramShare(value) > 0.25)
+    return 'is too predictable; generate one with `openssl rand -base64 48`';
+  return null;
+}
+
+/** A secret from NAME, else the content of NAME_FILE, else undefined. */
+function readSecret(env: Env, name: SecretName): string | undefined {
+  const value = env[name];
+  if (value) return value;
+  const file = env[`${name}_FILE`];
+  if (!file) return undefined;
+  let secret: string;
+  try {
+    secret = readFileSync(file, 'utf8').trim();
+  } catch (error) {
     throw new ConfigError(
-      'Invalid environment:\n  JWT_SECRET: required when NODE_ENV=production (or JWT_SECRET_FILE)',
+      `Invalid environment:\n  ${name}_FILE: cannot read ${file} (${(error as Error).message})`,
     );
   }
-  const file = join(dataDir, 'secrets', 'jwt-secret');
+  if (secret.length < 32)
+    throw new ConfigError(`Invalid environment:\n  ${name}_FILE: the secret must be at least 32 characters`);
+  return secret;
+}
+
+/**
+ * The current secret NAME (see readSecret). In production it must be given and strong. In
+ * development a random one is created once in DATA_DIR/secrets/<file> so that restarts (and the
+ * other apps) keep accepting the same tokens and links; the exclusive create makes concurrent
+ * first starts agree on one secret.
+ */
+function currentSecret(env: Env, name: SecretName, dataDir: string, devFile: string): string {
+  const given = readSecret(env, name);
+  if (env.NODE_ENV === 'production') {
+    if (!given)
+      throw new ConfigError(
+        `Invalid environment:\n  ${name}: required when NODE_ENV=production (or ${name}_FILE)`,
+      );
+    assertStrong(name, given);
+    return given;
+  }
+  if (given) return given;
+  const file = join(dataDir, 'secrets', devFile);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   try {
     writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
@@ -96,4 +162,29 @@ function resolveJwtSecret(env: Env, dataDir: string): string {
   const secret = readFileSync(file, 'utf8').trim();
   if (secret.length < 32) throw new ConfigError(`${file} holds a secret shorter than 32 characters`);
   return secret;
+}
+
+function previousSecret(env: Env, name: SecretName): string | null {
+  const secret = readSecret(env, name);
+  if (secret && env.NODE_ENV === 'production') assertStrong(name, secret);
+  return secret ?? null;
+}
+
+function assertStrong(name: string, secret: string): void {
+  const reason = weakSecretReason(secret);
+  if (reason) throw new ConfigError(`Invalid environment:\n  ${name}: ${reason}`);
+}
+
+function resolveKeys(env: Env, dataDir: string): Pick<AppConfig, 'jwtKeys' | 'fileLinkKeys'> {
+  const jwtKeys = {
+    current: currentSecret(env, 'JWT_SECRET', dataDir, 'jwt-secret'),
+    previous: previousSecret(env, 'JWT_SECRET_PREVIOUS'),
+  };
+  const fileLinkKeys = {
+    current: currentSecret(env, 'FILE_LINK_SECRET', dataDir, 'file-link-secret'),
+    previous: previousSecret(env, 'FILE_LINK_SECRET_PREVIOUS'),
+  };
+  if (env.NODE_ENV === 'production' && fileLinkKeys.current === jwtKeys.current)
+    throw new ConfigError('Invalid environment:\n  FILE_LINK_SECRET: must differ from JWT_SECRET');
+  return { jwtKeys, fileLinkKeys };
 }
