@@ -11,5 +11,9 @@ for (const name of ['API_PORT', 'SOCKET_PORT', 'FILE_HTTP_PORT', 'WORKER_PORT'])
 process.env.FILE_GRPC_URL = '127.0.0.1:1'; // nothing listens: tests that need the file app start one
 // Load tests send as fast as acks come; the rate-limit test turns the limiter on for itself.
 process.env.RATE_LIMIT_PER_SEC = '0';
+// Every test user registers and logs in from 127.0.0.1: the auth-throttle test turns these on.
+process.env.AUTH_RATE_LIMIT_PER_IP = '0';
+process.env.AUTH_RATE_LIMIT_PER_USERNAME = '0';
+process.env.REGISTER_RATE_LIMIT_PER_IP_PER_HOUR = '0';
 // Presence entries of a killed instance expire within 3 beats: keep that short in tests.
 process.env.PRESENCE_HEARTBEAT_MS = '500';

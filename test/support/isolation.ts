@@ -19,4 +19,5 @@ export const REDIS_DB = {
   tracing: 6,
   adminStats: 5,
   web: 4,
+  authThrottle: 3,
 } as const;

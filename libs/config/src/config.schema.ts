@@ -79,6 +79,28 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_SEC: z.coerce.number().min(0).default(20),
   /** Sends a user may burst above the rate before RATE_LIMITED. */
   RATE_LIMIT_BURST: positiveInt(40),
+  /**
+   * REST auth throttling, shared by every api instance through Redis (0 disables a limit).
+   * Login and refresh attempts per client IP per window:
+   */
+  AUTH_RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(30),
+  /** Login attempts per username per window, from anywhere (password guessing spread over IPs). */
+  AUTH_RATE_LIMIT_PER_USERNAME: z.coerce.number().int().min(0).default(10),
+  AUTH_RATE_LIMIT_WINDOW_SEC: positiveInt(60),
+  /** Accounts registered per client IP per hour (each account is another send quota). */
+  REGISTER_RATE_LIMIT_PER_IP_PER_HOUR: z.coerce.number().int().min(0).default(20),
+  /**
+   * Password hashes (argon2id, 19 MiB each) computed at once; more wait in a queue of
+   * PASSWORD_HASH_QUEUE, beyond which a request is refused at once (503, Retry-After), so a
+   * flood of logins cannot starve the other routes or the memory.
+   */
+  PASSWORD_HASH_CONCURRENCY: positiveInt(2),
+  PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).default(256),
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client IP (Express' `trust proxy`):
+   * empty trusts none; a hop count (`1`), or addresses and names (`loopback,uniquelocal`).
+   */
+  TRUST_PROXY: z.string().default(''),
   /** Seconds before the access token expires at which a connection is sent `auth:expiring`. */
   TOKEN_EXPIRY_WARNING_SEC: positiveInt(60),
   /** Engine.io ping interval and timeout: a dead connection is dropped within their sum. */

@@ -15,12 +15,16 @@ export enum ErrorCode {
   INTERNAL = 'INTERNAL',
 }
 
-/** An expected failure with a client-facing code and message. Never carries a stack to clients. */
+/**
+ * An expected failure with a client-facing code and message. Never carries a stack to clients.
+ * `retryAfterSec` (RATE_LIMITED, UNAVAILABLE) tells when trying again may succeed.
+ */
 export class AppError extends Error {
   override name = 'AppError';
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly retryAfterSec?: number,
   ) {
     super(message);
   }

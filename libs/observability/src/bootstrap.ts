@@ -30,6 +30,13 @@ export async function bootstrap(module: Type, options: BootstrapOptions): Promis
   app.useGlobalFilters(new HttpErrorFilter());
   app.use(app.get(MetricsService).httpMiddleware());
   const config = app.get<AppConfig>(APP_CONFIG);
+  if (config.TRUST_PROXY) {
+    const hops = Number(config.TRUST_PROXY);
+    (app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void }).set(
+      'trust proxy',
+      Number.isInteger(hops) ? hops : config.TRUST_PROXY,
+    );
+  }
   app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
   await options.configure?.(app, config);
   await app.listen(options.port(config), config.HOST);

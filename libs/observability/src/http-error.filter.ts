@@ -37,6 +37,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (exception instanceof AppError) {
       const statusCode = HTTP_STATUS_BY_CODE[exception.code];
+      if (exception.retryAfterSec !== undefined)
+        res.setHeader('Retry-After', String(Math.max(1, Math.ceil(exception.retryAfterSec))));
       res
         .status(statusCode)
         .json({ statusCode, message: exception.message, error: REASON[statusCode], code: exception.code });

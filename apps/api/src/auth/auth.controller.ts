@@ -1,27 +1,46 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiOperation,
   ApiConflictResponse,
   ApiOkResponse,
   ApiCreatedResponse,
+  ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { AuthThrottle } from './auth-throttle.service.js';
 import { AuthService } from './auth.service.js';
 import { ErrorDto, LoginDto, RefreshDto, RegisterDto, TokensDto, UserDto } from './dto/credentials.dto.js';
 
+const RATE_LIMITED = {
+  type: ErrorDto,
+  description: 'RATE_LIMITED: too many attempts from this address or for this account; see Retry-After',
+};
+const BUSY = {
+  type: ErrorDto,
+  description: 'UNAVAILABLE: too many password checks queued on this instance; see Retry-After',
+};
+
+/** Every route here is throttled per client IP (and login per username), shared by all instances. */
 @ApiTags('auth')
+@ApiTooManyRequestsResponse(RATE_LIMITED)
+@ApiServiceUnavailableResponse(BUSY)
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly throttle: AuthThrottle,
+  ) {}
 
   @Post('register')
   @ApiOperation({ summary: 'Create an account' })
   @ApiCreatedResponse({ type: UserDto })
   @ApiBadRequestResponse({ type: ErrorDto, description: 'invalid username or password' })
   @ApiConflictResponse({ type: ErrorDto, description: 'username taken' })
-  register(@Body() body: RegisterDto): Promise<UserDto> {
+  async register(@Body() body: RegisterDto, @Ip() ip: string): Promise<UserDto> {
+    await this.throttle.register(ip);
     return this.auth.register(body.username, body.password);
   }
 
@@ -31,7 +50,8 @@ export class AuthController {
   @ApiOkResponse({ type: TokensDto })
   @ApiBadRequestResponse({ type: ErrorDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'wrong username or password' })
-  login(@Body() body: LoginDto): Promise<TokensDto> {
+  async login(@Body() body: LoginDto, @Ip() ip: string): Promise<TokensDto> {
+    await this.throttle.login(ip, body.username);
     return this.auth.login(body.username, body.password);
   }
 
@@ -40,7 +60,8 @@ export class AuthController {
   @HttpCode(200)
   @ApiOkResponse({ type: TokensDto, description: 'new tokens; the presented refresh token stops working' })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'unknown, expired or already used refresh token' })
-  refresh(@Body() body: RefreshDto): Promise<TokensDto> {
+  async refresh(@Body() body: RefreshDto, @Ip() ip: string): Promise<TokensDto> {
+    await this.throttle.refresh(ip);
     return this.auth.refresh(body.refreshToken);
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { hash, verify } from '@node-rs/argon2';
+import pLimit from 'p-limit';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { TokenService, type AuthUser } from '@chat/auth';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
@@ -16,24 +17,36 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 export class AuthService {
   /** Verified when a username is unknown, so a miss takes as long as a wrong password. */
   private readonly dummyHash = hash('dummy password for timing', ARGON2);
+  /** Every argon2 computation of this instance goes through here: see PASSWORD_HASH_CONCURRENCY. */
+  private readonly hashing: ReturnType<typeof pLimit>;
 
   constructor(
     private readonly users: UsersRepository,
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly tokens: TokenService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.hashing = pLimit(config.PASSWORD_HASH_CONCURRENCY);
+  }
+
+  /** Runs one argon2 computation under the concurrency limit, or refuses when the queue is full. */
+  private passwordWork<T>(work: () => Promise<T>): Promise<T> {
+    if (this.hashing.pendingCount >= this.config.PASSWORD_HASH_QUEUE)
+      throw new AppError(ErrorCode.UNAVAILABLE, 'too many password checks in progress; retry shortly', 1);
+    return this.hashing(work);
+  }
 
   async register(username: string, password: string): Promise<AuthUser> {
-    const user = await this.users.create(username, await hash(password, ARGON2));
+    const passwordHash = await this.passwordWork(() => hash(password, ARGON2));
+    const user = await this.users.create(username, passwordHash);
     return { id: user.id, username: user.username };
   }
 
   async login(username: string, password: string): Promise<TokensDto> {
     const user = await this.users.findByUsername(username);
-    const valid = user
-      ? await verify(user.passwordHash, password)
-      : (await verify(await this.dummyHash, password), false);
+    const valid = await this.passwordWork(async () =>
+      user ? verify(user.passwordHash, password) : (await verify(await this.dummyHash, password), false),
+    );
     if (!user || !valid) throw new AppError(ErrorCode.UNAUTHORIZED, 'wrong username or password');
     return this.issue({ id: user.id, username: user.username }, randomUUID());
   }
