@@ -42,6 +42,7 @@ beforeAll(async () => {
   process.env.WORKER_BATCH_SIZE = '50';
   process.env.RETENTION_MESSAGE_DAYS = '30';
   process.env.RETENTION_BATCH_SIZE = '7';
+  process.env.DEAD_LETTER_MAX = '300';
   app = await startWorker();
   job = app.get(DrainStreamJob);
   stream = app.get(ChatStreamRepository);
@@ -106,6 +107,26 @@ describe('drain job', () => {
       'fields',
       expect.any(String),
     ]);
+  });
+
+  it('dead-letters an entry once however often its batch fails, and caps the dead-letter stream', async () => {
+    const room = roomId();
+    await append(room, 1, 'a');
+    const poisonId = await redis.xadd(RedisKeys.roomStream(room), '*', 'm', '{broken');
+    const before = await redis.xlen(RedisKeys.deadLetters);
+    const insertMany = jest.spyOn(messages, 'insertMany').mockRejectedValue(new Error('mongo down'));
+    for (let retry = 0; retry < 3; retry++) await expect(job.drainOnce()).rejects.toThrow('mongo down');
+    insertMany.mockRestore();
+    await drainAll();
+    expect(await redis.xlen(RedisKeys.deadLetters)).toBe(before + 1);
+    const entries = await redis.xrevrange(RedisKeys.deadLetters, '+', '-', 'COUNT', 1);
+    expect(entries[0]![1]).toContain(poisonId);
+
+    // A flood of poison is capped near DEAD_LETTER_MAX (trimming is approximate: whole nodes).
+    const flood = roomId();
+    for (let i = 0; i < 400; i++) await redis.xadd(RedisKeys.roomStream(flood), '*', 'm', `{broken ${i}`);
+    await drainAll();
+    expect(await redis.xlen(RedisKeys.deadLetters)).toBeLessThan(300 + 100);
   });
 
   it('leaves the entries in the stream when MongoDB refuses the batch', async () => {

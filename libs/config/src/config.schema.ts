@@ -122,6 +122,8 @@ export const envSchema = z.object({
   WORKER_MAX_ROOMS_PER_BATCH: positiveInt(200),
   /** How long a worker owns a room it drains; a dead worker's rooms are taken over after it. */
   WORKER_LEASE_MS: positiveInt(15_000),
+  /** About how many undecodable entries the dead-letter stream keeps (the oldest go first). */
+  DEAD_LETTER_MAX: positiveInt(10_000),
   WORKER_BACKOFF_BASE_MS: positiveInt(200),
   WORKER_BACKOFF_MAX_MS: positiveInt(5000),
   BACKLOG_METRICS_INTERVAL_MS: positiveInt(5000),

@@ -74,6 +74,21 @@ if redis.call('XLEN', KEYS[1]) == 0 then return redis.call('SREM', KEYS[2], ARGV
 return 0
 `;
 
+/**
+ * Dead-letters an entry once: a batch that fails after it (MongoDB down) reads the entry again
+ * on every retry, and only the first writes it. The stream is capped (approximately) at
+ * ARGV[2] entries. KEYS: seen marker, dead-letter stream (one slot: see RedisKeys.deadLetterSeen).
+ * ARGV: marker ttl, cap, then the entry's field-value pairs.
+ */
+const DEAD_LETTER_SCRIPT = `
+if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then return 0 end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+return 1
+`;
+
+/** How long an entry is remembered as dead-lettered: far longer than any retry of its batch. */
+const DEAD_LETTER_SEEN_TTL_SEC = 7 * 86_400;
+
 /** Deletes the lease only if this worker still holds it. */
 const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -107,6 +122,7 @@ export interface StreamSlice {
 }
 
 type ScriptClient = RedisClient & {
+  chatDeadLetter(seen: string, stream: string, ...args: (string | number)[]): Promise<number>;
   /** numkeys, then KEYS and ARGV of APPEND_SCRIPT. */
   chatAppend(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<(number | string)[]>;
 };
@@ -187,6 +203,7 @@ export class ChatStreamRepository {
       redis.defineCommand('chatAppend', { lua: APPEND_SCRIPT });
       redis.defineCommand('chatClean', { numberOfKeys: 2, lua: CLEAN_SCRIPT });
       redis.defineCommand('chatRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+      redis.defineCommand('chatDeadLetter', { numberOfKeys: 2, lua: DEAD_LETTER_SCRIPT });
     }
   }
 
@@ -378,10 +395,17 @@ export class ChatStreamRepository {
     );
   }
 
-  async deadLetter(roomId: string, id: string, fields: string[], reason: string): Promise<void> {
-    await this.redis.xadd(
+  /**
+   * Keeps an undecodable entry (with the reason) in the dead-letter stream, once per entry
+   * however often its batch is retried; the stream keeps about DEAD_LETTER_MAX entries. Returns
+   * whether this call wrote it.
+   */
+  async deadLetter(roomId: string, id: string, fields: string[], reason: string): Promise<boolean> {
+    const written = await this.redis.chatDeadLetter(
+      RedisKeys.deadLetterSeen(roomId, id),
       RedisKeys.deadLetters,
-      '*',
+      DEAD_LETTER_SEEN_TTL_SEC,
+      this.config.DEAD_LETTER_MAX,
       'room',
       roomId,
       'id',
@@ -391,6 +415,7 @@ export class ChatStreamRepository {
       'fields',
       JSON.stringify(fields),
     );
+    return written === 1;
   }
 
   /** Size and age of what is acked but not yet persisted, scanning each partition's dirty rooms. */

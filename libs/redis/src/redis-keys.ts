@@ -56,4 +56,9 @@ export const RedisKeys = {
   liveStats: 'stats:live',
   /** Entries the worker could not decode, with the reason. */
   deadLetters: 'chat:dead-letters',
+  /**
+   * Marks an entry as dead-lettered. Its hash tag is the dead-letter stream's whole name, so
+   * both live in one cluster slot and one script writes them.
+   */
+  deadLetterSeen: (roomId: string, entryId: string) => `{chat:dead-letters}:seen:${roomId}:${entryId}`,
 } as const;

@@ -173,9 +173,10 @@ export class DrainStreamJob implements OnApplicationBootstrap, OnApplicationShut
           if (parent) traced.push({ id, parent });
         } catch (error) {
           if (!(error instanceof PoisonEntryError)) throw error;
-          this.logger.warn({ roomId, entryId: id }, `dead-lettered: ${error.message}`);
-          await this.stream.deadLetter(roomId, id, fields, error.message);
-          result.deadLettered++;
+          if (await this.stream.deadLetter(roomId, id, fields, error.message)) {
+            this.logger.warn({ roomId, entryId: id }, `dead-lettered: ${error.message}`);
+            result.deadLettered++;
+          }
         }
       }
     }
