@@ -16,7 +16,8 @@ jest.setTimeout(90_000);
 /**
  * The compose file's proxy (deploy/nginx/nginx.conf), run by a real nginx in front of the api,
  * two socket instances (as `--scale socket=2` resolves) and the file app: the contract's three
- * ports work through it, websocket and long-polling alike.
+ * ports work through it, websocket and long-polling alike, and carry nothing meant for operators,
+ * which the ops port serves instead.
  */
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const nginxPath = machineTool('nginx');
@@ -24,7 +25,7 @@ const nginxPath = machineTool('nginx');
 let apps: AppProcess[] = [];
 let nginx: ChildProcess | undefined;
 const sockets: ClientSocket[] = [];
-const ports = { api: 0, socket: 0, file: 0 };
+const ports = { api: 0, socket: 0, file: 0, ops: 0 };
 
 beforeAll(async () => {
   if (!nginxPath) return;
@@ -54,7 +55,8 @@ beforeAll(async () => {
         )
         .replace('listen 3000;', `listen 127.0.0.1:${ports.api};`)
         .replace('listen 3001;', `listen 127.0.0.1:${ports.socket};`)
-        .replace('listen 3002;', `listen 127.0.0.1:${ports.file};`),
+        .replace('listen 3002;', `listen 127.0.0.1:${ports.file};`)
+        .replace('listen 9080;', `listen 127.0.0.1:${ports.ops};`),
     `http://127.0.0.1:${ports.api}/health`,
   );
 });
@@ -73,7 +75,6 @@ afterAll(async () => {
     const alice = await createUser(api);
     const bob = await createUser(api);
     const roomId = await createRoomWith(api, alice, [bob]);
-    expect((await fetch(`${api}/docs-json`)).status).toBe(200);
     // The request's correlation id is nginx's $request_id, echoed back by the api.
     const rooms = await fetch(`${api}/rooms`, { headers: { authorization: `Bearer ${alice.accessToken}` } });
     expect(rooms.status).toBe(200);
@@ -107,5 +108,47 @@ afterAll(async () => {
 
     const history = await http(api, 'GET', `/rooms/${roomId}/messages?limit=100`, { token: bob.accessToken });
     expect(history.body.items).toHaveLength(21);
+  },
+);
+
+(nginxPath ? it : it.skip)(
+  'answers 404 on the public ports for metrics, admin, API documents and health details; the ops port serves them',
+  async () => {
+    const api = `http://127.0.0.1:${ports.api}`;
+    const ops = `http://127.0.0.1:${ports.ops}`;
+    const alice = await createUser(api);
+    const bearer = { authorization: `Bearer ${alice.accessToken}` };
+    const notFound = { statusCode: 404, message: 'Not Found', error: 'Not Found' };
+    const hidden = ['/metrics', '/admin/stats', '/docs', '/docs/', '/docs-json', '/health/details'];
+    // Express matches routes case-insensitively and nginx decodes before matching: neither way in.
+    const disguised = ['/METRICS', '/Admin/stats', '/%61dmin/stats', '//docs-json', '/health//details'];
+    for (const port of [ports.api, ports.socket, ports.file])
+      for (const path of [...hidden, ...(port === ports.file ? [] : disguised)]) {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: bearer });
+        expect({ port, path, status: res.status }).toEqual({ port, path, status: 404 });
+        expect(await res.json()).toEqual(notFound);
+      }
+
+    // Public health is the verdict alone; the chat routes are untouched.
+    for (const port of [ports.api, ports.socket]) {
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      expect({ port, status: health.status, body: await health.json() }).toEqual({
+        port,
+        status: 200,
+        body: { status: 'ok' },
+      });
+    }
+    expect((await fetch(`${api}/rooms`, { headers: bearer })).status).toBe(200);
+
+    // The ops port: the api whole, for the allow-listed networks (loopback here).
+    expect((await fetch(`${ops}/docs-json`)).status).toBe(200);
+    expect(await fetch(`${ops}/docs`).then((r) => r.text())).toContain('swagger-ui');
+    expect((await fetch(`${ops}/admin/stats`, { headers: bearer })).status).toBe(403);
+    expect(await fetch(`${ops}/metrics`).then((r) => r.text())).toContain('{app="api"}');
+    const details = await http(ops, 'GET', '/health/details');
+    expect(details).toMatchObject({
+      status: 200,
+      body: { status: 'ok', details: { redis: { status: 'up' }, mongodb: { status: 'up' } } },
+    });
   },
 );

@@ -283,7 +283,7 @@ describe('retention', () => {
 describe('file service down', () => {
   it('answers FILE_UPLOAD_FAILED and stores nothing', async () => {
     const before = (await fullHistory(api, alice, roomId)).length;
-    expect(await http(socketUrl, 'GET', '/health')).toMatchObject({
+    expect(await http(socketUrl, 'GET', '/health/details')).toMatchObject({
       status: 200,
       body: { status: 'ok', details: { redis: { status: 'up' }, file: { status: 'up' } } },
     });
@@ -293,7 +293,7 @@ describe('file service down', () => {
     expect(ack).toMatchObject({ ok: false, error: { code: ErrorCode.FILE_UPLOAD_FAILED } });
     expect((await fullHistory(api, alice, roomId)).length).toBe(before);
     // Text messages still flow, so the instance stays in the balancer, marked degraded.
-    expect(await http(socketUrl, 'GET', '/health')).toMatchObject({
+    expect(await http(socketUrl, 'GET', '/health/details')).toMatchObject({
       status: 200,
       body: { status: 'degraded', details: { redis: { status: 'up' }, file: { status: 'degraded' } } },
     });

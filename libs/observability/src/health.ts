@@ -57,6 +57,17 @@ export class HealthRegistry {
   }
 }
 
+/** What a readiness check answers: the HTTP status and terminus' body. */
+interface Readiness {
+  code: 200 | 503;
+  result: HealthCheckResult;
+}
+
+/**
+ * `/health` is what anyone who reaches the port may see: up, degraded or down, and nothing of
+ * why. The dependencies' own error text (addresses, driver messages) is for operators, at
+ * `/health/details`, which the compose proxy never publishes (deploy/nginx/nginx.conf).
+ */
 @ApiExcludeController()
 @Controller()
 export class HealthController {
@@ -65,21 +76,21 @@ export class HealthController {
     private readonly registry: HealthRegistry,
   ) {}
 
-  /**
-   * Readiness: 200 when every dependency answers, 503 otherwise, with terminus' body
-   * `{status, info, error, details}` either way (the error filter would flatten it).
-   */
+  /** Readiness: 200 when every critical dependency answers, 503 otherwise; `{status}` only. */
   @Get('health')
   async ready(@Res() res: Response): Promise<void> {
-    let result: HealthCheckResult;
-    try {
-      result = await this.health.check(this.registry.indicators());
-    } catch (error) {
-      if (!(error instanceof ServiceUnavailableException)) throw error;
-      res.status(503).json(error.getResponse());
-      return;
-    }
-    res.status(200).json(result);
+    const { code, result } = await this.readiness();
+    res.status(code).json({ status: result.status });
+  }
+
+  /**
+   * The same check with terminus' whole body `{status, info, error, details}`, one entry per
+   * dependency with its error message (sent as is: the error filter would flatten it).
+   */
+  @Get('health/details')
+  async details(@Res() res: Response): Promise<void> {
+    const { code, result } = await this.readiness();
+    res.status(code).json(result);
   }
 
   /** Liveness: the process answers. Dependencies are left out on purpose: an orchestrator
@@ -87,5 +98,14 @@ export class HealthController {
   @Get('health/live')
   live(): { status: string } {
     return { status: 'ok' };
+  }
+
+  private async readiness(): Promise<Readiness> {
+    try {
+      return { code: 200, result: await this.health.check(this.registry.indicators()) };
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      return { code: 503, result: error.getResponse() as HealthCheckResult };
+    }
   }
 }

@@ -9,7 +9,7 @@ import { APP_NAME, MetricsController, MetricsService } from './metrics.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** Logging, metrics and health for one app: `/health`, `/health/live` and `/metrics`. */
+/** Logging, metrics and health for one app: `/health` (and `/health/details`), `/health/live`, `/metrics`. */
 @Global()
 @Module({})
 export class ObservabilityModule {
@@ -27,6 +27,7 @@ export class ObservabilityModule {
             exclude: [
               { path: 'health', method: RequestMethod.GET },
               { path: 'health/live', method: RequestMethod.GET },
+              { path: 'health/details', method: RequestMethod.GET },
               { path: 'metrics', method: RequestMethod.GET },
             ],
             pinoHttp: {
