@@ -2,6 +2,7 @@ import { MongoClient } from 'mongodb';
 import { createRoomWith, createUser } from '../support/http.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { expectExact, sendMessages, waitForDrain } from '../support/load.js';
+import { phases } from '../support/phases.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
 import { connect, type ClientSocket } from '../support/socket.js';
 
@@ -12,56 +13,83 @@ import { connect, type ClientSocket } from '../support/socket.js';
 const REDIS_URL = redisDb(REDIS_DB.workerCrash);
 const WORKER_ENV = { REDIS_URL, WORKER_BATCH_SIZE: '400', WORKER_INTERVAL_MS: '10', WORKER_LEASE_MS: '300' };
 const KILLS = 12;
+/** startAppProcess' own limit on a start, and the kill's moment on top. */
+const START_MS = 30_000;
+const boot = phases({ apps: START_MS });
+const steps = phases({
+  room: 30_000,
+  kills: KILLS * (START_MS + 5_000),
+  sending: 120_000,
+  drain: START_MS + 120_000,
+  exact: 120_000,
+});
 
 let api: AppProcess, socket: AppProcess;
 const sockets: ClientSocket[] = [];
 
 beforeAll(async () => {
-  [api, socket] = await Promise.all(['api', 'socket'].map((name) => startAppProcess(name, { REDIS_URL })));
-});
+  [api, socket] = await boot.run('apps', () =>
+    Promise.all(['api', 'socket'].map((name) => startAppProcess(name, { REDIS_URL }))),
+  );
+}, boot.totalMs);
 
 afterAll(async () => {
   for (const s of sockets) s.close();
-  await Promise.all([api, socket].map((p) => p.stop()));
+  await Promise.all([api, socket].map((p) => p?.stop()));
 });
 
-it('loses and doubles nothing when the worker is SIGKILLed repeatedly', async () => {
-  const alice = await createUser(api.url);
-  const bob = await createUser(api.url);
-  const roomId = await createRoomWith(api.url, alice, [bob]);
-  const a = await connect(socket.url, alice.accessToken);
-  const b = await connect(socket.url, bob.accessToken);
-  sockets.push(a, b);
+it(
+  'loses and doubles nothing when the worker is SIGKILLed repeatedly',
+  async () => {
+    const { bob, roomId, a, b } = await steps.run('room', async () => {
+      const alice = await createUser(api.url);
+      const bob = await createUser(api.url);
+      const roomId = await createRoomWith(api.url, alice, [bob]);
+      const a = await connect(socket.url, alice.accessToken);
+      const b = await connect(socket.url, bob.accessToken);
+      sockets.push(a, b);
+      return { bob, roomId, a, b };
+    });
 
-  const sending = Promise.all([
-    sendMessages(a, roomId, 'a', 1500, { inFlight: 10 }),
-    sendMessages(b, roomId, 'b', 1500, { inFlight: 10 }),
-  ]);
-  let kills = 0;
-  let persistedBeforeLastKill = 0;
-  const mongo = await MongoClient.connect(process.env.MONGO_URL!);
-  try {
-    for (let i = 0; i < KILLS; i++) {
-      const worker = await startAppProcess('worker', WORKER_ENV);
-      await new Promise((r) => setTimeout(r, 30 + Math.random() * 400));
-      worker.child.kill('SIGKILL');
-      await new Promise((r) => worker.child.once('exit', r));
-      kills++;
+    const sending = Promise.all([
+      sendMessages(a, roomId, 'a', 1500, { inFlight: 10 }),
+      sendMessages(b, roomId, 'b', 1500, { inFlight: 10 }),
+    ]);
+    let kills = 0;
+    let persistedBeforeLastKill = 0;
+    const mongo = await MongoClient.connect(process.env.MONGO_URL!);
+    try {
+      await steps.run('kills', async () => {
+        for (let i = 0; i < KILLS; i++) {
+          const worker = await startAppProcess('worker', WORKER_ENV);
+          // The random moment is the point of the test, not a wait for something.
+          await new Promise((r) => setTimeout(r, 30 + Math.random() * 400));
+          const exited = new Promise((r) => worker.child.once('exit', r));
+          worker.child.kill('SIGKILL');
+          await exited;
+          kills++;
+        }
+      });
+      persistedBeforeLastKill = await mongo.db().collection('messages').countDocuments({ roomId });
+    } finally {
+      await mongo.close();
     }
-    persistedBeforeLastKill = await mongo.db().collection('messages').countDocuments({ roomId });
-  } finally {
-    await mongo.close();
-  }
-  const [fromA, fromB] = await sending;
-  expect(kills).toBe(KILLS);
-  // The killed workers did real work: otherwise this test would prove nothing.
-  expect(persistedBeforeLastKill).toBeGreaterThan(0);
+    const [fromA, fromB] = await steps.run('sending', () => sending);
+    expect(kills).toBe(KILLS);
+    // The killed workers did real work: otherwise this test would prove nothing.
+    expect(persistedBeforeLastKill).toBeGreaterThan(0);
 
-  const survivor = await startAppProcess('worker', WORKER_ENV);
-  try {
-    await waitForDrain(REDIS_URL, [roomId]);
-  } finally {
-    await survivor.stop();
-  }
-  await expectExact(api.url, process.env.MONGO_URL!, bob, roomId, [...fromA.acked, ...fromB.acked]);
-});
+    await steps.run('drain', async () => {
+      const survivor = await startAppProcess('worker', WORKER_ENV);
+      try {
+        await waitForDrain(REDIS_URL, [roomId], steps.budgetMs.drain - START_MS);
+      } finally {
+        await survivor.stop();
+      }
+    });
+    await steps.run('exact', () =>
+      expectExact(api.url, process.env.MONGO_URL!, bob, roomId, [...fromA.acked, ...fromB.acked]),
+    );
+  },
+  steps.totalMs,
+);

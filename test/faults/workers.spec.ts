@@ -3,6 +3,7 @@ import type { Message } from '@chat/contracts';
 import { createRoom, createUser, type TestUser } from '../support/http.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { expectExact, sendMessages, waitForDrain } from '../support/load.js';
+import { phases } from '../support/phases.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
 import { connect, type ClientSocket } from '../support/socket.js';
 import { RedisKeys, STREAM_PARTITIONS } from '@chat/redis';
@@ -14,68 +15,100 @@ import { RedisKeys, STREAM_PARTITIONS } from '@chat/redis';
 const REDIS_URL = redisDb(REDIS_DB.workers);
 const ROOMS = 12;
 const PER_ROOM = 250;
+const boot = phases({ apps: 30_000 });
+const steps = phases({
+  rooms: 30_000,
+  workers: 30_000,
+  lease: 30_000,
+  sending: 120_000,
+  drain: 60_000,
+  exact: 120_000,
+});
 
 let api: AppProcess, socket: AppProcess;
 const workers: AppProcess[] = [];
 const sockets: ClientSocket[] = [];
 
 beforeAll(async () => {
-  [api, socket] = await Promise.all(['api', 'socket'].map((name) => startAppProcess(name, { REDIS_URL })));
-});
+  [api, socket] = await boot.run('apps', () =>
+    Promise.all(['api', 'socket'].map((name) => startAppProcess(name, { REDIS_URL }))),
+  );
+}, boot.totalMs);
 
 afterAll(async () => {
   for (const s of sockets) s.close();
-  await Promise.all([api, socket, ...workers].map((p) => p.stop()));
+  await Promise.all([api, socket, ...workers].map((p) => p?.stop()));
 });
 
-it('shares the rooms between three workers without duplicates or stalls', async () => {
-  const user: TestUser = await createUser(api.url);
-  const client = await connect(socket.url, user.accessToken);
-  sockets.push(client);
-  const rooms: string[] = [];
-  for (let i = 0; i < ROOMS; i++) rooms.push(await createRoom(api.url, user));
-  // Workers first, then traffic: they drain while messages arrive, as in production.
-  const env = {
-    REDIS_URL,
-    WORKER_BATCH_SIZE: '100',
-    WORKER_MAX_ROOMS_PER_BATCH: '3',
-    WORKER_INTERVAL_MS: '10',
-    WORKER_LEASE_MS: '1000',
-  };
-  workers.push(...(await Promise.all([0, 1, 2].map(() => startAppProcess('worker', env)))));
-  const acked = new Map<string, Message[]>();
-  const sending = Promise.all(
-    rooms.map(async (roomId, i) =>
-      acked.set(roomId, (await sendMessages(client, roomId, `r${i}`, PER_ROOM, { inFlight: 2 })).acked),
-    ),
-  );
-  await new Promise((r) => setTimeout(r, 700));
-  workers[0].child.kill('SIGKILL');
-  await sending;
-  await waitForDrain(REDIS_URL, rooms, 60_000);
-
-  const redis = new Redis(REDIS_URL);
-  try {
-    const dirty = await Promise.all(
-      Array.from({ length: STREAM_PARTITIONS }, (_, p) => redis.scard(RedisKeys.dirtyRooms(p))),
-    );
-    expect(dirty.reduce((a, b) => a + b, 0)).toBe(0);
-  } finally {
-    await redis.quit();
-  }
-  // The two survivors both did part of the work.
-  const persisted = await Promise.all(
-    workers
-      .slice(1)
-      .map(async (w) =>
-        Number(
-          /chat_worker_persisted_total\{app="worker"\} (\d+)/.exec(
-            await fetch(`${w.url}/metrics`).then((r) => r.text()),
-          )?.[1] ?? 0,
-        ),
+it(
+  'shares the rooms between three workers without duplicates or stalls',
+  async () => {
+    const { user, client, rooms } = await steps.run('rooms', async () => {
+      const user: TestUser = await createUser(api.url);
+      const client = await connect(socket.url, user.accessToken);
+      sockets.push(client);
+      const rooms: string[] = [];
+      for (let i = 0; i < ROOMS; i++) rooms.push(await createRoom(api.url, user));
+      return { user, client, rooms };
+    });
+    // Workers first, then traffic: they drain while messages arrive, as in production.
+    const env = {
+      REDIS_URL,
+      WORKER_BATCH_SIZE: '100',
+      WORKER_MAX_ROOMS_PER_BATCH: '3',
+      WORKER_INTERVAL_MS: '10',
+      WORKER_LEASE_MS: '1000',
+    };
+    await steps.run('workers', async () => {
+      workers.push(...(await Promise.all([0, 1, 2].map(() => startAppProcess('worker', env)))));
+    });
+    const acked = new Map<string, Message[]>();
+    const sending = Promise.all(
+      rooms.map(async (roomId, i) =>
+        acked.set(roomId, (await sendMessages(client, roomId, `r${i}`, PER_ROOM, { inFlight: 2 })).acked),
       ),
-  );
-  expect(persisted.every((n) => n > 0)).toBe(true);
-  for (const roomId of rooms)
-    await expectExact(api.url, process.env.MONGO_URL!, user, roomId, acked.get(roomId)!);
-});
+    );
+
+    const redis = new Redis(REDIS_URL);
+    try {
+      // A worker's lease value is `host:pid:id`: kill the first one the moment it holds one.
+      const victim = `:${workers[0].child.pid}:`;
+      const leases = rooms.map((roomId) => RedisKeys.drainLease(roomId));
+      await steps.run('lease', (phase) =>
+        phase.waitFor(
+          'the first worker to hold a lease',
+          async () => (await redis.mget(leases)).some((owner) => owner?.includes(victim)),
+          5,
+        ),
+      );
+      workers[0].child.kill('SIGKILL');
+      await steps.run('sending', () => sending);
+      await steps.run('drain', () => waitForDrain(REDIS_URL, rooms, steps.budgetMs.drain));
+
+      const dirty = await Promise.all(
+        Array.from({ length: STREAM_PARTITIONS }, (_, p) => redis.scard(RedisKeys.dirtyRooms(p))),
+      );
+      expect(dirty.reduce((a, b) => a + b, 0)).toBe(0);
+    } finally {
+      await redis.quit();
+    }
+    // The two survivors both did part of the work.
+    const persisted = await Promise.all(
+      workers
+        .slice(1)
+        .map(async (w) =>
+          Number(
+            /chat_worker_persisted_total\{app="worker"\} (\d+)/.exec(
+              await fetch(`${w.url}/metrics`).then((r) => r.text()),
+            )?.[1] ?? 0,
+          ),
+        ),
+    );
+    expect(persisted.every((n) => n > 0)).toBe(true);
+    await steps.run('exact', async () => {
+      for (const roomId of rooms)
+        await expectExact(api.url, process.env.MONGO_URL!, user, roomId, acked.get(roomId)!);
+    });
+  },
+  steps.totalMs,
+);

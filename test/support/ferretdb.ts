@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildFerretDb, mongoAnswers } from '../../scripts/infra.mjs';
+import { waitFor } from './phases.js';
 
 /** A private FerretDB the test may stop and restart on the same data, to produce real outages. */
 export class PrivateFerretDb {
@@ -16,15 +17,19 @@ export class PrivateFerretDb {
     return `mongodb://127.0.0.1:${this.port}/${db}`;
   }
 
-  async start(): Promise<void> {
-    this.child = spawn(this.binary, ['-listen', `127.0.0.1:${this.port}`, '-sqlite-dir', this.dir], {
+  async start(timeoutMs = 30_000): Promise<void> {
+    const child = spawn(this.binary, ['-listen', `127.0.0.1:${this.port}`, '-sqlite-dir', this.dir], {
       stdio: 'ignore',
     });
-    for (let i = 0; i < 150; i++) {
-      if (await mongoAnswers(this.url(), 500)) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('private FerretDB did not start');
+    this.child = child;
+    await waitFor(
+      'the private FerretDB to answer',
+      () => {
+        if (child.exitCode !== null) throw new Error(`private FerretDB exited with ${child.exitCode}`);
+        return mongoAnswers(this.url(), 500);
+      },
+      { deadline: Date.now() + timeoutMs, intervalMs: 100 },
+    );
   }
 
   async stop(): Promise<void> {

@@ -11,20 +11,24 @@ export interface SendStats {
   failures: Record<string, number>;
 }
 
+/** How many sends have been acked so far (`acked` is filled by index, out of order). */
+export const ackedCount = (stats: SendStats): number => stats.acked.filter(Boolean).length;
+
 /**
  * Sends `count` messages with `inFlight` concurrent sends, the way a careful client does: a
  * failed send is retried with the SAME clientMsgId until it is acked, so an ack that was lost in
- * an outage cannot create a second message.
+ * an outage cannot create a second message. A test that waits for progress while this runs
+ * passes its own `stats` and watches them fill.
  */
 export async function sendMessages(
   socket: ClientSocket,
   roomId: string,
   tag: string,
   count: number,
-  options: { inFlight?: number; pauseMs?: number; retryPauseMs?: number } = {},
+  options: { inFlight?: number; pauseMs?: number; retryPauseMs?: number; stats?: SendStats } = {},
 ): Promise<SendStats> {
   const { inFlight = 10, pauseMs = 0, retryPauseMs = 200 } = options;
-  const stats: SendStats = { acked: new Array(count), failures: {} };
+  const stats: SendStats = options.stats ?? { acked: new Array(count), failures: {} };
   let next = 0;
   async function lane(): Promise<void> {
     while (next < count) {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { waitFor } from './phases.js';
 import { freePort } from './redis-server.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -25,17 +26,18 @@ export async function waitUntilAnswers(
   timeoutMs: number,
   child?: ChildProcess,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not answer within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor(
+    `${what} to answer ${url} within ${timeoutMs / 1000} s`,
+    async () => {
+      if (child && (child.exitCode !== null || child.signalCode !== null))
+        throw new Error(`${what} exited with ${child.exitCode ?? child.signalCode}`);
+      return fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      );
+    },
+    { deadline: Date.now() + timeoutMs, intervalMs: 100 },
+  );
 }
 
 /** Runs a built app (dist/) as its own process, the way `npm start` and the containers do. */

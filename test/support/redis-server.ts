@@ -4,6 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { redisAnswers } from '../../scripts/infra.mjs';
 import { join } from 'node:path';
+import { waitFor } from './phases.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -31,7 +32,7 @@ export class PrivateRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  async start(): Promise<void> {
+  async start(timeoutMs = 15_000): Promise<void> {
     this.child = spawn(
       'redis-server',
       [
@@ -45,21 +46,24 @@ export class PrivateRedis {
         'yes',
         '--dir',
         this.dir,
+        ...(this.fsyncAlways ? ['--appendfsync', 'always'] : []),
       ],
-      {
-        stdio: 'ignore',
-      },
+      { stdio: 'ignore' },
     );
-    for (let i = 0; i < 100; i++) {
-      if (await redisAnswers(this.url, 500)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('private redis-server did not start');
+    const child = this.child;
+    await waitFor(
+      'the private redis-server to answer',
+      () => {
+        if (child.exitCode !== null) throw new Error(`private redis-server exited with ${child.exitCode}`);
+        return redisAnswers(this.url, 500);
+      },
+      { deadline: Date.now() + timeoutMs },
+    );
   }
 
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
