@@ -1,12 +1,13 @@
 // `npm start [-- app...]`: install what is missing, build, make sure Redis and MongoDB are
 // reachable (starting local ones where it can), then run the apps in the foreground, and serve
 // the web client (apps/web, built) with `vite preview`.
-// Ctrl-C stops the apps, then whatever infrastructure this run started.
-import { spawn } from 'node:child_process';
+// A process that crashes is logged and restarted with backoff while the others keep serving
+// (scripts/supervisor.mjs). Ctrl-C or SIGTERM stops the apps, then whatever infrastructure this
+// run started. Logs are readable in a terminal and JSON lines otherwise (scripts/log-lines.mjs).
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { build, ensureDeps } from './ensure-deps.mjs';
 import { APPS, ROOT_DIR, appEntry, nodeFlags } from './paths.mjs';
+import { stopOnSignals, supervise } from './supervisor.mjs';
 
 const selected = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 for (const app of selected) {
@@ -21,11 +22,10 @@ const serveWeb = !selected.length || selected.includes('web');
 ensureDeps();
 build();
 const { ensureInfra } = await import('./infra.mjs');
+const { createLogWriter } = await import('./log-lines.mjs');
 const infra = await ensureInfra();
 
 const env = { ...process.env, REDIS_URL: infra.redisUrl, MONGO_URL: infra.mongoUrl };
-const children = new Map();
-let stopping = false;
 const ports = {
   api: process.env.API_PORT || 3000,
   socket: process.env.SOCKET_PORT || 3001,
@@ -34,67 +34,36 @@ const ports = {
   web: process.env.WEB_PORT || 8080,
 };
 // The page finds the api and socket apps through its /config.json (see apps/web/vite.config.ts).
-const commands = Object.fromEntries(
-  apps.map((app) => [app, ['--enable-source-maps', ...nodeFlags(app), appEntry(app)]]),
+const programs = Object.fromEntries(
+  apps.map((app) => [
+    app,
+    { command: process.execPath, args: ['--enable-source-maps', ...nodeFlags(app), appEntry(app)] },
+  ]),
 );
 if (serveWeb) {
-  commands.web = [
-    join(ROOT_DIR, 'node_modules', 'vite', 'bin', 'vite.js'),
-    'preview',
-    '--config',
-    'apps/web/vite.config.ts',
-  ];
+  programs.web = {
+    command: process.execPath,
+    args: [
+      join(ROOT_DIR, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'preview',
+      '--config',
+      'apps/web/vite.config.ts',
+    ],
+  };
   env.WEB_PORT = String(ports.web);
   // Unset, the page uses its own hostname with ports 3000 and 3001, which also works from another machine.
   if (process.env.API_PORT) env.WEB_API_URL ||= `http://127.0.0.1:${ports.api}`;
   if (process.env.SOCKET_PORT) env.WEB_SOCKET_URL ||= `http://127.0.0.1:${ports.socket}`;
 }
 
-function prefix(stream, name) {
-  createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
-}
-
-for (const [app, args] of Object.entries(commands)) {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT_DIR,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  prefix(child.stdout, app);
-  prefix(child.stderr, app);
-  children.set(app, child);
-  child.on('exit', (code, signal) => {
-    children.delete(app);
-    if (!stopping) {
-      console.error(`[start] ${app} exited (${signal ?? code}); stopping everything`);
-      void shutdown(1);
-    } else if (children.size === 0) {
-      void infra.stop().then(() => process.exit(process.exitCode ?? 0));
-    }
-  });
-}
-
-async function shutdown(code) {
-  if (stopping) return;
-  stopping = true;
-  process.exitCode = code;
-  if (children.size === 0) {
-    await infra.stop();
-    process.exit(code);
-  }
-  for (const child of children.values()) child.kill('SIGTERM');
-  setTimeout(() => {
-    for (const child of children.values()) child.kill('SIGKILL');
-  }, 15_000).unref();
-}
-
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
+const log = createLogWriter();
+const supervisor = supervise(programs, { cwd: ROOT_DIR, env, line: log.line, event: log.event });
+stopOnSignals(supervisor, { after: infra.stop, event: log.event });
 
 // Tell the user where things are once they answer.
 const deadline = Date.now() + 60_000;
 const pending = new Set(apps);
-while (pending.size && Date.now() < deadline && !stopping) {
+while (pending.size && Date.now() < deadline && !supervisor.stopping) {
   for (const app of [...pending]) {
     const ok = await fetch(`http://127.0.0.1:${ports[app]}/health`).then(
       (r) => r.ok,
@@ -104,7 +73,7 @@ while (pending.size && Date.now() < deadline && !stopping) {
   }
   if (pending.size) await new Promise((r) => setTimeout(r, 300));
 }
-if (!stopping) {
+if (!supervisor.stopping) {
   if (pending.size) console.warn(`[start] not healthy after 60 s: ${[...pending].join(', ')}`);
   console.log('[start] ready:');
   if (apps.includes('api'))
