@@ -227,3 +227,75 @@ export function textFrame(text: string, bytes: number): Buffer {
   frame.write(text, header, 'utf8');
   return frame;
 }
+
+/** What outboundBytes and whenFlushed read of an engine.io connection (checked at run time). */
+interface BufferedConnection {
+  readyState?: string;
+  writeBuffer?: Array<{ data?: unknown }>;
+  transport?: {
+    socket?: { bufferedAmount?: unknown };
+    on?(event: string, listener: () => void): unknown;
+    off?(event: string, listener: () => void): unknown;
+  };
+  on(event: string, listener: () => void): unknown;
+  off(event: string, listener: () => void): unknown;
+}
+
+/**
+ * Bytes the server holds for a connection that the client has not taken yet: packets waiting
+ * in engine.io's write buffer (while the previous write is unfinished) and what ws has handed
+ * to Node's socket (`bufferedAmount`, public in ws) but the kernel has not accepted. A client
+ * that stops reading makes this grow.
+ */
+export function outboundBytes(conn: unknown): number {
+  const c = conn as BufferedConnection;
+  let bytes = 0;
+  if (Array.isArray(c.writeBuffer))
+    for (const packet of c.writeBuffer) {
+      const data = packet?.data;
+      bytes += typeof data === 'string' ? data.length : Buffer.isBuffer(data) ? data.length : 0;
+    }
+  const ws = c.transport?.socket?.bufferedAmount;
+  return bytes + (typeof ws === 'number' ? ws : 0);
+}
+
+/**
+ * Resolves once the connection holds at most `bytes` unsent (see outboundBytes); rejects when
+ * the connection closes, or when the client has not read enough within `timeoutMs`. engine.io
+ * emits `drain` on the connection when it hands its buffer to the transport, and the transport
+ * emits `drain` when ws reports its frames written: each is a moment to look again.
+ */
+export function whenFlushed(conn: unknown, bytes: number, timeoutMs: number): Promise<void> {
+  const c = conn as BufferedConnection;
+  if (outboundBytes(c) <= bytes) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const transport = c.transport;
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      c.off('drain', check);
+      c.off('close', closed);
+      transport?.off?.('drain', check);
+      if (error) reject(error);
+      else resolve();
+    };
+    const check = () => {
+      if (outboundBytes(c) <= bytes) done();
+    };
+    const closed = () => done(new Error('connection closed'));
+    const timer = setTimeout(() => done(new Error(`the client read nothing for ${timeoutMs} ms`)), timeoutMs);
+    c.on('drain', check);
+    c.on('close', closed);
+    transport?.on?.('drain', check);
+  });
+}
+
+/**
+ * Closes a connection at once, dropping whatever it holds unsent. A polite close would wait
+ * (ws gives a peer 30 s to answer its close frame) for a client that is not reading anyway.
+ */
+export function terminate(conn: unknown): void {
+  const c = conn as { close?(): void; transport?: { socket?: { terminate?(): void } } };
+  const ws = c.transport?.socket;
+  if (typeof ws?.terminate === 'function') ws.terminate();
+  else c.close?.();
+}

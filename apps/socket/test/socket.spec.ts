@@ -270,7 +270,7 @@ describe('Redis outage', () => {
         ok: false,
         error: { code: ErrorCode.STORE_FAILED, message: expect.any(String) },
       });
-      expect(await http(baseUrl(isolated), 'GET', '/health')).toMatchObject({
+      expect(await http(baseUrl(isolated), 'GET', '/health/details')).toMatchObject({
         status: 503,
         body: { status: 'error', error: { redis: { status: 'down', message: expect.any(String) } } },
       });

@@ -101,6 +101,20 @@ export const envSchema = z.object({
    * empty trusts none; a hop count (`1`), or addresses and names (`loopback,uniquelocal`).
    */
   TRUST_PROXY: z.string().default(''),
+  /** room:join and room:leave per user per second on one socket instance (token bucket); 0 disables. */
+  JOIN_RATE_LIMIT_PER_SEC: z.coerce.number().min(0).default(5),
+  JOIN_RATE_LIMIT_BURST: positiveInt(30),
+  /** Rooms one connection may have joined at once (TOO_MANY_ROOMS beyond). */
+  MAX_ROOMS_PER_CONNECTION: positiveInt(100),
+  /** Room joins one user may hold over all its connections on one socket instance. */
+  MAX_JOINS_PER_USER: positiveInt(500),
+  /**
+   * Bytes a connection may have waiting to be sent while room:join replays: past it the replay
+   * waits for the client to read, and a client that reads nothing for SOCKET_STALL_TIMEOUT_MS is
+   * disconnected (it resumes with lastMessageId on reconnect).
+   */
+  REPLAY_MAX_BUFFERED_BYTES: positiveInt(1024 * 1024),
+  SOCKET_STALL_TIMEOUT_MS: positiveInt(30_000),
   /** Seconds before the access token expires at which a connection is sent `auth:expiring`. */
   TOKEN_EXPIRY_WARNING_SEC: positiveInt(60),
   /** Engine.io ping interval and timeout: a dead connection is dropped within their sum. */

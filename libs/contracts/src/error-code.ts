@@ -8,8 +8,16 @@ export enum ErrorCode {
   FILE_TOO_LARGE = 'FILE_TOO_LARGE',
   FILE_TYPE_REJECTED = 'FILE_TYPE_REJECTED',
   FILE_UPLOAD_FAILED = 'FILE_UPLOAD_FAILED',
+  /** Redis refused or was unreachable before the send was attempted: nothing was stored. */
   STORE_FAILED = 'STORE_FAILED',
+  /**
+   * Redis did not answer in time after the send was handed to it: it may or may not be stored.
+   * Retrying with the same clientMsgId is safe (idempotency gives the original back).
+   */
+  STORE_UNKNOWN = 'STORE_UNKNOWN',
   RATE_LIMITED = 'RATE_LIMITED',
+  /** A cap on rooms joined (per connection, or per user on an instance) is reached: leave one first. */
+  TOO_MANY_ROOMS = 'TOO_MANY_ROOMS',
   /** A dependency (the database) is unreachable: nothing was changed, retry later. */
   UNAVAILABLE = 'UNAVAILABLE',
   INTERNAL = 'INTERNAL',
@@ -40,7 +48,9 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.FILE_TYPE_REJECTED]: 415,
   [ErrorCode.FILE_UPLOAD_FAILED]: 502,
   [ErrorCode.STORE_FAILED]: 503,
+  [ErrorCode.STORE_UNKNOWN]: 503,
   [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.TOO_MANY_ROOMS]: 429,
   [ErrorCode.UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL]: 500,
 };

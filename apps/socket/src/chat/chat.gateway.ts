@@ -32,8 +32,8 @@ import { RoomFeed } from '../delivery/room-feed.service.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { ChatService } from './chat.service.js';
 import { MembershipService } from './membership.service.js';
-import { RateLimiter } from './rate-limiter.js';
 import { SessionTimers } from './session-timers.js';
+import { SocketLimits } from './socket-limits.js';
 import { SocketStats } from '../stats/socket-stats.js';
 import { toAckError } from '../ack.js';
 
@@ -77,7 +77,7 @@ export class ChatGateway
     private readonly feed: RoomFeed,
     private readonly recovery: RecoveryService,
     private readonly presence: PresenceService,
-    private readonly rateLimiter: RateLimiter,
+    private readonly limits: SocketLimits,
     private readonly sessions: SessionTimers,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly stats: SocketStats,
@@ -131,11 +131,17 @@ export class ChatGateway
   handleDisconnect(socket: ChatSocket): void {
     this.stats.disconnected();
     this.sessions.clear(socket);
-    for (const roomId of socket.data.joinedRooms ?? []) this.feed.release(roomId);
+    for (const roomId of socket.data.joinedRooms ?? []) this.releaseRoom(socket, roomId);
     socket.data.joinedRooms?.clear();
     void this.leavePresence(socket.id);
   }
 
+  /**
+   * room:join: the membership check, then the room's live feed, then (with lastMessageId) the
+   * replay of what the client missed. A connection that has joined the room already (or is
+   * joining it right now) is answered at once: its live messages flow with no gap, so nothing is
+   * replayed again, and the feed is held once per connection whatever the client repeats.
+   */
   @SubscribeMessage(SocketEvent.RoomJoin)
   async join(
     @ConnectedSocket() socket: ChatSocket,
@@ -144,19 +150,30 @@ export class ChatGateway
     try {
       const { roomId, lastMessageId } = parseJoinPayload(body);
       const { user, verifiedRooms, joinedRooms } = socket.data;
+      this.limits.takeJoin(user.id);
       await this.membership.assertMember(roomId, user.id);
       verifiedRooms.add(roomId);
-      if (joinedRooms.has(roomId)) {
-        // A re-join (e.g. with lastMessageId) starts over from the replay.
-        await socket.leave(roomId);
-      } else {
-        await this.feed.acquire(roomId);
-        joinedRooms.add(roomId);
-      }
       // Without lastMessageId the ack is exactly {ok: true}, as before recovery existed.
+      if (joinedRooms.has(roomId))
+        return { ok: true, ...(lastMessageId && { replayed: 0, recovered: true }) };
+      // Counted before the first await, so a concurrent join of the same room sees it.
+      this.limits.admitRoom(user.id, joinedRooms.size);
+      joinedRooms.add(roomId);
+      try {
+        await this.feed.acquire(roomId);
+      } catch (error) {
+        // acquire released its own reference; the connection's count goes with the room.
+        if (joinedRooms.delete(roomId)) this.limits.releaseRoom(user.id);
+        throw error;
+      }
       let result: RoomJoinResult | undefined;
       if (lastMessageId) result = await this.recovery.joinAfter(socket, roomId, lastMessageId);
       else await socket.join(roomId);
+      // A room:leave (or a disconnect) that came while the replay ran has released the room.
+      if (!joinedRooms.has(roomId)) {
+        await socket.leave(roomId);
+        return { ok: true, ...result };
+      }
       if (await this.presence.joined(socket.id, roomId).catch(() => false)) this.announce(roomId, user, true);
       return { ok: true, ...result };
     } catch (error) {
@@ -168,9 +185,10 @@ export class ChatGateway
   async leave(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<Ack> {
     try {
       const { roomId } = parseRoomPayload(body);
+      this.limits.takeJoin(socket.data.user.id);
       await socket.leave(roomId);
       if (socket.data.joinedRooms.delete(roomId)) {
-        this.feed.release(roomId);
+        this.releaseRoom(socket, roomId);
         if (await this.presence.left(socket.id, roomId).catch(() => false))
           this.announce(roomId, socket.data.user, false);
       }
@@ -178,6 +196,12 @@ export class ChatGateway
     } catch (error) {
       return this.fail(SocketEvent.RoomLeave, error);
     }
+  }
+
+  /** Gives back what a joined room held: the feed reference and the user's join count. */
+  private releaseRoom(socket: ChatSocket, roomId: string): void {
+    this.feed.release(roomId);
+    this.limits.releaseRoom(socket.data.user.id);
   }
 
   /**
@@ -206,8 +230,7 @@ export class ChatGateway
           'this instance is shutting down; nothing was saved, retry',
         );
       const { user } = socket.data;
-      if (!this.rateLimiter.take(user.id))
-        throw new AppError(ErrorCode.RATE_LIMITED, 'too many messages; slow down and retry');
+      this.limits.takeSend(user.id);
       const payload = this.chat.validate(body);
       await this.assertMemberOnce(socket, payload.roomId);
       // Storing also publishes it to the room, on every instance (RoomFeed).

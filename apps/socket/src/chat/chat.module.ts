@@ -6,12 +6,12 @@ import { ChatGateway } from './chat.gateway.js';
 import { ChatService } from './chat.service.js';
 import { FileUploadClient } from './file-upload.client.js';
 import { MembershipService } from './membership.service.js';
-import { RateLimiter } from './rate-limiter.js';
+import { SocketLimits } from './socket-limits.js';
 import { SessionTimers } from './session-timers.js';
 
 /** The socket.io gateway and the path of a message into the room's Redis stream. */
 @Module({
   imports: [DeliveryModule, PresenceModule, StatsModule],
-  providers: [ChatGateway, ChatService, MembershipService, FileUploadClient, RateLimiter, SessionTimers],
+  providers: [ChatGateway, ChatService, MembershipService, FileUploadClient, SocketLimits, SessionTimers],
 })
 export class ChatModule {}

@@ -1,8 +1,6 @@
-import type { AppConfig } from '@chat/config';
 import { RateLimiter } from './rate-limiter.js';
 
-const limiter = (perSec: number, burst: number) =>
-  new RateLimiter({ RATE_LIMIT_PER_SEC: perSec, RATE_LIMIT_BURST: burst } as AppConfig);
+const limiter = (perSec: number, burst: number) => new RateLimiter(perSec, burst);
 
 describe('RateLimiter', () => {
   it('allows the burst, then refuses until tokens refill at the rate', () => {

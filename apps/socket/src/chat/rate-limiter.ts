@@ -1,27 +1,23 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@chat/config';
-
 interface Bucket {
   tokens: number;
   updatedAt: number;
 }
 
 /**
- * A token bucket per user: RATE_LIMIT_PER_SEC sends per second on average, bursts of up to
- * RATE_LIMIT_BURST. Kept in the instance's memory, so the hot path costs no Redis round trip;
- * a user whose connections sit on n instances gets at most n times the rate. Idle buckets are
- * swept so memory follows the active users.
+ * A token bucket per user: `perSec` actions per second on average, bursts of up to `burst`.
+ * Kept in the instance's memory, so the hot path costs no Redis round trip; a user whose
+ * connections sit on n instances gets at most n times the rate. Idle buckets are swept so
+ * memory follows the active users. A rate of 0 turns it off.
  */
-@Injectable()
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private readonly perMs: number;
   private readonly burst: number;
   private lastSweep = Date.now();
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.perMs = config.RATE_LIMIT_PER_SEC / 1000;
-    this.burst = config.RATE_LIMIT_BURST;
+  constructor(perSec: number, burst: number) {
+    this.perMs = perSec / 1000;
+    this.burst = burst;
   }
 
   get enabled(): boolean {
