@@ -7,7 +7,8 @@ import { connect, type ClientSocket } from '../support/socket.js';
 
 /**
  * Redis SIGKILLed while clients send: every send during the outage fails with STORE_FAILED
- * (never a false ok), the apps keep running, and recover by themselves when Redis returns.
+ * (never a false ok), or STORE_UNKNOWN for the few in flight at the kill (they may have been
+ * stored: the retry with the same clientMsgId settles it), the apps keep running, and recover by themselves when Redis returns.
  * The private Redis fsyncs every write (appendfsync always), so an ok ack is on disk; with the
  * default `everysec` up to a second of acked writes could be lost to a crash (see README).
  */
@@ -82,7 +83,9 @@ it(
     });
 
     expect(stats.failures.STORE_FAILED).toBeGreaterThan(0);
-    expect(Object.keys(stats.failures).filter((code) => code !== 'STORE_FAILED')).toEqual([]);
+    expect(
+      Object.keys(stats.failures).filter((code) => code !== 'STORE_FAILED' && code !== 'STORE_UNKNOWN'),
+    ).toEqual([]);
     for (const app of apps()) expect(app.child.exitCode).toBeNull();
     await steps.run('drain', () => waitForDrain(redis.url, [roomId], steps.budgetMs.drain));
     await steps.run('healthy', (phase) =>

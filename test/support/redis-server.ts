@@ -68,4 +68,16 @@ export class PrivateRedis {
     child.kill('SIGKILL');
     await exited;
   }
+
+  /**
+   * Freezes the server (SIGSTOP): connections stay open and commands are accepted by the
+   * kernel, but nothing is answered until resume(). What a client sees of a stalled Redis.
+   */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
 }

@@ -90,8 +90,16 @@ interface Outgoing {
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** Codes after which a send is retried (nothing was stored); anything else is final. */
-const RETRYABLE = new Set<string>([ErrorCode.STORE_FAILED, ErrorCode.RATE_LIMITED, ErrorCode.UNAVAILABLE]);
+/**
+ * Codes after which a send is retried with the same clientMsgId (nothing was stored, or the
+ * outcome is unknown and idempotency makes the retry safe); anything else is final.
+ */
+const RETRYABLE = new Set<string>([
+  ErrorCode.STORE_FAILED,
+  ErrorCode.STORE_UNKNOWN,
+  ErrorCode.RATE_LIMITED,
+  ErrorCode.UNAVAILABLE,
+]);
 
 function byteSize(data: Uint8Array | ArrayBuffer | Blob): number {
   return data instanceof Uint8Array || data instanceof ArrayBuffer ? data.byteLength : data.size;

@@ -7,8 +7,23 @@ import { AppError, ErrorCode, HTTP_STATUS_BY_CODE } from '@chat/contracts';
 const UNAVAILABLE_ERRORS =
   /^Mongo(ose)?(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed)Error$/;
 
+/**
+ * ioredis' failures while Redis is away: refused at once with the offline queue off, a lost
+ * connection, a command timeout, or every cluster node failing. A reply error (a bad command)
+ * is none of these.
+ */
+const REDIS_UNAVAILABLE_NAMES = /^(MaxRetriesPerRequestError|ClusterAllFailedError)$/;
+const REDIS_UNAVAILABLE_MESSAGES =
+  /enableOfflineQueue options is false|^Connection is closed|^Command timed out|ECONNREFUSED|ETIMEDOUT/;
+
+/** The database or Redis is unreachable right now (503), as opposed to a bug (500). */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  return error instanceof Error && UNAVAILABLE_ERRORS.test(error.name);
+  return (
+    error instanceof Error &&
+    (UNAVAILABLE_ERRORS.test(error.name) ||
+      REDIS_UNAVAILABLE_NAMES.test(error.name) ||
+      (error.name !== 'ReplyError' && REDIS_UNAVAILABLE_MESSAGES.test(error.message)))
+  );
 }
 
 const REASON: Record<number, string> = {
@@ -59,10 +74,11 @@ export class HttpErrorFilter implements ExceptionFilter {
       return;
     }
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`database unavailable: ${(exception as Error).message}`);
+      this.logger.warn(`dependency unavailable: ${(exception as Error).message}`);
+      res.setHeader('Retry-After', '1');
       res.status(503).json({
         statusCode: 503,
-        message: 'the database is temporarily unavailable; nothing was changed, retry later',
+        message: 'a dependency is temporarily unavailable; nothing was changed, retry later',
         error: REASON[503],
         code: ErrorCode.UNAVAILABLE,
       });

@@ -16,6 +16,7 @@ export { REDIS } from './redis.token.js';
 export { RedisModule } from './redis.module.js';
 export {
   createRedisClient,
+  failedBeforeSending,
   redisClientOptions,
   waitForReady,
   type RedisClient,

@@ -84,3 +84,14 @@ export async function waitForReady(client: RedisClient, timeoutMs: number): Prom
     client.once('ready', onReady);
   });
 }
+
+/**
+ * True when a command failed before it was handed to Redis: the client was not connected, and
+ * with the offline queue off ioredis refuses at once ("Stream isn't writeable…" on a single
+ * Redis, "Cluster isn't ready…" on a cluster; both end in the option's name). Any other failure
+ * (a timeout, a connection lost with the command in flight, an error reply mid-script) may have
+ * come after Redis ran it. Pinned by test/faults/redis-stall.spec.ts and redis-outage.spec.ts.
+ */
+export function failedBeforeSending(error: unknown): boolean {
+  return error instanceof Error && /enableOfflineQueue options is false/.test(error.message);
+}

@@ -9,7 +9,7 @@ import {
   type Message,
   type StoredFileRef,
 } from '@chat/contracts';
-import { ChatStreamRepository } from '@chat/redis';
+import { ChatStreamRepository, failedBeforeSending } from '@chat/redis';
 import { correlationId, messageTraceparent } from '@chat/tracing';
 import { FileUploadClient } from './file-upload.client.js';
 
@@ -73,9 +73,14 @@ export class ChatService {
         { cid: correlationId(trace), roomId: payload.roomId },
         `XADD failed: ${(error as Error).message}`,
       );
+      if (failedBeforeSending(error))
+        throw new AppError(
+          ErrorCode.STORE_FAILED,
+          'message could not be stored; nothing was saved, safe to retry',
+        );
       throw new AppError(
-        ErrorCode.STORE_FAILED,
-        'message could not be stored; nothing was saved, safe to retry',
+        ErrorCode.STORE_UNKNOWN,
+        'the store did not confirm in time; the message may be saved: retry with the same clientMsgId',
       );
     }
   }
