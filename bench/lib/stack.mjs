@@ -24,6 +24,7 @@ export const BENCH_SETTINGS = {
 
 const JWT_SECRET = randomBytes(32).toString('hex');
 const FILE_LINK_SECRET = randomBytes(32).toString('hex');
+const INTERNAL_SERVICE_SECRET = randomBytes(32).toString('hex');
 const PORT_VARS = { api: 'API_PORT', socket: 'SOCKET_PORT', file: 'FILE_HTTP_PORT', worker: 'WORKER_PORT' };
 
 /**
@@ -44,6 +45,7 @@ export async function startChatStack(bench, { apps = ['api', 'socket', 'worker']
     MONGO_URL: bench.mongoUrl,
     JWT_SECRET,
     FILE_LINK_SECRET,
+    INTERNAL_SERVICE_SECRET,
     FILE_GRPC_PORT: String(grpcPort),
     FILE_GRPC_URL: `127.0.0.1:${grpcPort}`,
     DATA_DIR: join(ROOT_DIR, '.data', 'bench'),

@@ -6,6 +6,7 @@ process.env.NODE_ENV = 'test';
 process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL || 'silent';
 process.env.JWT_SECRET = 'test-secret-test-secret-test-secret-0123';
 process.env.FILE_LINK_SECRET = 'test-links-test-links-test-links-test-0123';
+process.env.INTERNAL_SERVICE_SECRET = 'test-internal-test-internal-test-internal-0123';
 process.env.HOST = '127.0.0.1';
 for (const name of ['API_PORT', 'SOCKET_PORT', 'FILE_HTTP_PORT', 'WORKER_PORT']) process.env[name] = '0';
 process.env.FILE_GRPC_URL = '127.0.0.1:1'; // nothing listens: tests that need the file app start one

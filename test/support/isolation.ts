@@ -20,4 +20,5 @@ export const REDIS_DB = {
   adminStats: 5,
   web: 4,
   authThrottle: 3,
+  fileSafety: 2,
 } as const;

@@ -5,8 +5,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { InternalTokenService } from '@chat/auth';
+import { loadConfig } from '@chat/config';
 import { ErrorCode, type Message } from '@chat/contracts';
-import { createFileServiceClient, errorCodeOf, UPLOAD_CHUNK_BYTES } from '@chat/grpc';
+import { bearerMetadata, createFileServiceClient, errorCodeOf, UPLOAD_CHUNK_BYTES } from '@chat/grpc';
 import { startApi } from '../../api/src/start-api.js';
 import { startSocket } from '../../socket/src/start-socket.js';
 import { startFile } from '../src/start-file.js';
@@ -102,7 +104,7 @@ describe('upload through socket → gRPC → disk, download over HTTP', () => {
     expect(res.headers.get('content-length')).toBe(String(10 * MiB));
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('content-disposition')).toBe(
-      `inline; filename="cat.png"; filename*=UTF-8''cat.png`,
+      `attachment; filename="cat.png"; filename*=UTF-8''cat.png`,
     );
     expect(res.headers.get('etag')).toBe(`"${sha256(data)}"`);
     expect(sha256(body)).toBe(sha256(data));
@@ -182,10 +184,14 @@ describe('refusals', () => {
 
     // Straight to the file service, bypassing the socket's check: it enforces the limit itself.
     const client = createFileServiceClient(grpcAddress);
+    const token = new InternalTokenService(loadConfig()).sign(
+      { scope: 'upload', roomId, uploaderId: alice.id },
+      'test',
+    );
     const error = await new Promise<unknown>((resolve) => {
-      const call = client.Upload((err) => resolve(err));
+      const call = client.Upload(bearerMetadata(token), (err) => resolve(err));
       call.on('error', () => undefined);
-      call.write({ metadata: { name: 'big.png', room_id: roomId, uploader_id: alice.id } });
+      call.write({ metadata: { name: 'big.png' } });
       const data = png(10 * MiB + 1);
       for (let o = 0; o < data.length; o += UPLOAD_CHUNK_BYTES)
         call.write({ chunk: data.subarray(o, o + UPLOAD_CHUNK_BYTES) });

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AuthTokensModule } from '@chat/auth';
 import { ConfigModule } from '@chat/config';
 import { DatabaseModule } from '@chat/database';
 import { ObservabilityModule } from '@chat/observability';
@@ -12,7 +13,8 @@ import { RetentionModule } from './retention/retention.module.js';
  * worker: scheduled jobs.
  *   drain:     Redis room streams ──XRANGE──▶ worker ──insertMany──▶ MongoDB, then XDEL
  *   backlog:   size and age of what is not yet persisted, for /metrics
- *   retention: deletes messages past their retention
+ *   retention: deletes messages past their retention, expired files, and files no message
+ *              refers to (gRPC Delete to the file app, with a service token)
  */
 @Module({
   imports: [
@@ -21,6 +23,7 @@ import { RetentionModule } from './retention/retention.module.js';
     ScheduleModule.forRoot(),
     RedisModule,
     DatabaseModule,
+    AuthTokensModule,
     DrainModule,
     BacklogModule,
     RetentionModule,

@@ -93,7 +93,7 @@ export class TokenService {
 }
 
 /** The `kid` of a JWT's header; undefined when it has none or the header is unreadable. */
-function headerKeyId(token: string): string | undefined {
+export function headerKeyId(token: string): string | undefined {
   const dot = token.indexOf('.');
   if (dot <= 0) return undefined;
   try {

@@ -60,6 +60,15 @@ export const envSchema = z.object({
   /** Accepted for file links until links it signed expire (FILE_URL_TTL_SEC). */
   FILE_LINK_SECRET_PREVIOUS: secret.optional(),
   FILE_LINK_SECRET_PREVIOUS_FILE: z.string().min(1).optional(),
+  /**
+   * The key of the short-lived tokens the socket app and the worker sign for each call to the
+   * file service's gRPC API (upload, delete): separate from the others, rotated the same way.
+   */
+  INTERNAL_SERVICE_SECRET: secret.optional(),
+  INTERNAL_SERVICE_SECRET_FILE: z.string().min(1).optional(),
+  /** Still accepted from callers while they sign with it (a few minutes: the tokens' lifetime). */
+  INTERNAL_SERVICE_SECRET_PREVIOUS: secret.optional(),
+  INTERNAL_SERVICE_SECRET_PREVIOUS_FILE: z.string().min(1).optional(),
   ACCESS_TOKEN_TTL_SEC: positiveInt(900),
   REFRESH_TOKEN_TTL_SEC: positiveInt(30 * 24 * 3600),
   /**
@@ -156,6 +165,17 @@ export const envSchema = z.object({
   FILE_UPLOAD_TIMEOUT_MS: positiveInt(30_000),
   /** Files expire (and are deleted by the worker) this many days after upload; 0 keeps them. */
   FILE_RETENTION_DAYS: z.coerce.number().min(0).default(0),
+  /**
+   * A stored file that no message refers to this long after its upload is deleted by the worker
+   * (an upload whose message was never stored); 0 turns the sweep off. It must exceed the time
+   * between the end of an upload and the append of its message.
+   */
+  FILE_ORPHAN_GRACE_SEC: z.coerce.number().int().min(0).default(86_400),
+  /**
+   * Removes metadata (EXIF with its GPS position, XMP, IPTC) from uploaded images before they are
+   * stored, losslessly: the image data is not re-encoded. The EXIF orientation is kept.
+   */
+  STRIP_IMAGE_METADATA: flag(true),
   /** Prometheus instruments on /metrics; false turns every instrument into a no-op. */
   METRICS_ENABLED: flag(true),
   /**

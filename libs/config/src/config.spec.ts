@@ -26,27 +26,30 @@ describe('loadConfig', () => {
   });
 
   const strong = (tag: string) => `${tag}-${'Zq8vR2mW7xK4pL9nB3cT6yH1fJ5gD0sA'}`;
-  /** What production needs: two strong, different keys and explicit origins. */
+  /** What production needs: three strong, different keys and explicit origins. */
   const production = (env: Record<string, string> = {}) =>
     loadConfig({
       DATA_DIR: dataDir(),
       NODE_ENV: 'production',
       JWT_SECRET: strong('jwt'),
       FILE_LINK_SECRET: strong('links'),
+      INTERNAL_SERVICE_SECRET: strong('internal'),
       CORS_ORIGINS: 'https://chat.example',
       ...env,
     });
 
-  it('starts in production with two strong keys and explicit origins', () => {
+  it('starts in production with three strong keys and explicit origins', () => {
     const config = production();
     expect(config.jwtKeys).toEqual({ current: strong('jwt'), previous: null });
     expect(config.fileLinkKeys).toEqual({ current: strong('links'), previous: null });
+    expect(config.internalKeys).toEqual({ current: strong('internal'), previous: null });
   });
 
   it('refuses to start in production without each key, naming it in one line', () => {
     expect(() => production({ JWT_SECRET: '' })).toThrow(ConfigError);
     expect(() => production({ JWT_SECRET: '' })).toThrow(/JWT_SECRET: required/);
     expect(() => production({ FILE_LINK_SECRET: '' })).toThrow(/FILE_LINK_SECRET: required/);
+    expect(() => production({ INTERNAL_SERVICE_SECRET: '' })).toThrow(/INTERNAL_SERVICE_SECRET: required/);
   });
 
   it('refuses placeholder and low-entropy secrets in production only', () => {
@@ -61,6 +64,10 @@ describe('loadConfig', () => {
         /JWT_SECRET: is (a placeholder|too predictable)/,
       );
       expect(() => production({ FILE_LINK_SECRET_PREVIOUS: weak })).toThrow(/FILE_LINK_SECRET_PREVIOUS/);
+      expect(() => production({ INTERNAL_SERVICE_SECRET: weak })).toThrow(/INTERNAL_SERVICE_SECRET: is/);
+      expect(() => production({ INTERNAL_SERVICE_SECRET_PREVIOUS: weak })).toThrow(
+        /INTERNAL_SERVICE_SECRET_PREVIOUS/,
+      );
       expect(loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: weak }).jwtKeys.current).toBe(weak);
     }
     // Random bytes pass, in hex or base64.
@@ -70,6 +77,12 @@ describe('loadConfig', () => {
 
   it('refuses one key for both tokens and links, and `*` origins, in production', () => {
     expect(() => production({ FILE_LINK_SECRET: strong('jwt') })).toThrow(/FILE_LINK_SECRET: must differ/);
+    expect(() => production({ INTERNAL_SERVICE_SECRET: strong('jwt') })).toThrow(
+      /INTERNAL_SERVICE_SECRET: must differ from JWT_SECRET/,
+    );
+    expect(() => production({ INTERNAL_SERVICE_SECRET: strong('links') })).toThrow(
+      /INTERNAL_SERVICE_SECRET: must differ from FILE_LINK_SECRET/,
+    );
     expect(() => production({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
     expect(() => production({ CORS_ORIGINS: '' })).toThrow(/CORS_ORIGINS/);
   });
@@ -84,6 +97,13 @@ describe('loadConfig', () => {
     expect(first.fileLinkKeys.current).not.toBe(first.jwtKeys.current);
     expect(readFileSync(join(dir, 'secrets', 'jwt-secret'), 'utf8')).toBe(first.jwtKeys.current);
     expect(readFileSync(join(dir, 'secrets', 'file-link-secret'), 'utf8')).toBe(first.fileLinkKeys.current);
+    expect(second.internalKeys).toEqual(first.internalKeys);
+    expect(
+      new Set([first.jwtKeys.current, first.fileLinkKeys.current, first.internalKeys.current]).size,
+    ).toBe(3);
+    expect(readFileSync(join(dir, 'secrets', 'internal-service-secret'), 'utf8')).toBe(
+      first.internalKeys.current,
+    );
   });
 
   it('prefers JWT_SECRET from the environment, and takes a previous key', () => {
@@ -105,6 +125,9 @@ describe('loadConfig', () => {
     expect(production({ FILE_LINK_SECRET: '', FILE_LINK_SECRET_FILE: file }).fileLinkKeys.current).toBe(
       secret,
     );
+    expect(
+      production({ INTERNAL_SERVICE_SECRET: '', INTERNAL_SERVICE_SECRET_FILE: file }).internalKeys.current,
+    ).toBe(secret);
     expect(() => loadConfig({ DATA_DIR: dir, JWT_SECRET_FILE: join(dir, 'missing') })).toThrow(
       /JWT_SECRET_FILE/,
     );

@@ -15,6 +15,11 @@ export interface AppConfig extends Env {
   jwtKeys: SigningKeys;
   /** File-link keys: FILE_LINK_SECRET signs, it and FILE_LINK_SECRET_PREVIOUS verify. */
   fileLinkKeys: SigningKeys;
+  /**
+   * Keys of the tokens on calls to the file service: INTERNAL_SERVICE_SECRET signs, it and
+   * INTERNAL_SERVICE_SECRET_PREVIOUS verify.
+   */
+  internalKeys: SigningKeys;
   corsOrigins: string[] | '*';
   /** Absolute path of FILE_STORAGE_DIR (or DATA_DIR/files). */
   fileStorageDir: string;
@@ -70,7 +75,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   });
 }
 
-type SecretName = 'JWT_SECRET' | 'JWT_SECRET_PREVIOUS' | 'FILE_LINK_SECRET' | 'FILE_LINK_SECRET_PREVIOUS';
+type SecretName =
+  | 'JWT_SECRET'
+  | 'JWT_SECRET_PREVIOUS'
+  | 'FILE_LINK_SECRET'
+  | 'FILE_LINK_SECRET_PREVIOUS'
+  | 'INTERNAL_SERVICE_SECRET'
+  | 'INTERNAL_SERVICE_SECRET_PREVIOUS';
 
 /** Values shipped in examples and docs, and words that only a placeholder contains. */
 const PLACEHOLDERS = ['replace-with-at-least-32-random-characters'];
@@ -175,7 +186,10 @@ function assertStrong(name: string, secret: string): void {
   if (reason) throw new ConfigError(`Invalid environment:\n  ${name}: ${reason}`);
 }
 
-function resolveKeys(env: Env, dataDir: string): Pick<AppConfig, 'jwtKeys' | 'fileLinkKeys'> {
+function resolveKeys(
+  env: Env,
+  dataDir: string,
+): Pick<AppConfig, 'jwtKeys' | 'fileLinkKeys' | 'internalKeys'> {
   const jwtKeys = {
     current: currentSecret(env, 'JWT_SECRET', dataDir, 'jwt-secret'),
     previous: previousSecret(env, 'JWT_SECRET_PREVIOUS'),
@@ -184,7 +198,20 @@ function resolveKeys(env: Env, dataDir: string): Pick<AppConfig, 'jwtKeys' | 'fi
     current: currentSecret(env, 'FILE_LINK_SECRET', dataDir, 'file-link-secret'),
     previous: previousSecret(env, 'FILE_LINK_SECRET_PREVIOUS'),
   };
-  if (env.NODE_ENV === 'production' && fileLinkKeys.current === jwtKeys.current)
-    throw new ConfigError('Invalid environment:\n  FILE_LINK_SECRET: must differ from JWT_SECRET');
-  return { jwtKeys, fileLinkKeys };
+  const internalKeys = {
+    current: currentSecret(env, 'INTERNAL_SERVICE_SECRET', dataDir, 'internal-service-secret'),
+    previous: previousSecret(env, 'INTERNAL_SERVICE_SECRET_PREVIOUS'),
+  };
+  if (env.NODE_ENV === 'production') {
+    if (fileLinkKeys.current === jwtKeys.current)
+      throw new ConfigError('Invalid environment:\n  FILE_LINK_SECRET: must differ from JWT_SECRET');
+    for (const [other, key] of [
+      ['JWT_SECRET', jwtKeys.current],
+      ['FILE_LINK_SECRET', fileLinkKeys.current],
+    ] as const) {
+      if (internalKeys.current === key)
+        throw new ConfigError(`Invalid environment:\n  INTERNAL_SERVICE_SECRET: must differ from ${other}`);
+    }
+  }
+  return { jwtKeys, fileLinkKeys, internalKeys };
 }

@@ -115,6 +115,23 @@ export class MessagesRepository {
     return result.deletedCount;
   }
 
+  /**
+   * Which of `fileIds` (files of the room) persisted messages of the room created since `since`
+   * refer to. A range of the room's keys (the primary-key index), filtered on the file id: no
+   * index on `file.id` is kept just for this, so the drain's inserts pay nothing for it.
+   */
+  async referencedFiles(roomId: string, fileIds: string[], since: Date): Promise<Set<string>> {
+    if (!fileIds.length) return new Set();
+    const from = messageKey(roomId, `${Math.max(0, since.getTime())}-0`);
+    const docs = await this.collection
+      .find(
+        { _id: { $gte: from, $lt: `${roomId};` }, 'file.id': { $in: fileIds } },
+        { projection: { file: 1 } },
+      )
+      .toArray();
+    return new Set(docs.map((doc) => doc.file!.id));
+  }
+
   async countInRoom(roomId: string): Promise<number> {
     return this.collection.countDocuments({ roomId });
   }

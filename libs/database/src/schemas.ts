@@ -82,6 +82,12 @@ export interface FileDoc {
   thumbnailKey: string | null;
   createdAt: Date;
   expiresAt: Date | null;
+  /**
+   * When the worker's orphan sweep found a message referring to the file; null (or absent, for
+   * files stored before the sweep) until then. Files that stay unreferenced past
+   * FILE_ORPHAN_GRACE_SEC are deleted.
+   */
+  attachedAt?: Date | null;
 }
 
 const fileSchema = new Schema<FileDoc>(
@@ -97,9 +103,12 @@ const fileSchema = new Schema<FileDoc>(
     thumbnailKey: { type: String, default: null },
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, default: null, index: true },
+    attachedAt: { type: Date, default: null },
   },
   { versionKey: false },
 );
+// The orphan sweep's candidates: not yet seen referenced, older than the grace period.
+fileSchema.index({ attachedAt: 1, createdAt: 1 });
 
 const userSchema = new Schema<UserDoc>(
   {

@@ -44,6 +44,24 @@ export function createFileServiceClient(address: string): FileServiceClient {
   });
 }
 
+/** The metadata key of the caller's service token (`Bearer <token>`), as HTTP names it. */
+export const AUTHORIZATION_KEY = 'authorization';
+
+/** Call metadata carrying a service token (see InternalTokenService in @chat/auth). */
+export function bearerMetadata(token: string): Metadata {
+  const metadata = new Metadata();
+  metadata.set(AUTHORIZATION_KEY, `Bearer ${token}`);
+  return metadata;
+}
+
+/** The service token of a call's metadata, or undefined when it carries none. */
+export function bearerOf(metadata: Metadata | undefined): string | undefined {
+  const value = metadata?.get(AUTHORIZATION_KEY)[0];
+  if (typeof value !== 'string') return undefined;
+  const [scheme, token] = value.split(' ');
+  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+}
+
 /** A gRPC error that carries one of our error codes, for the file service's handlers. */
 export function grpcError(grpcStatus: status, code: ErrorCode, message: string): ServiceError {
   const metadata = new Metadata();

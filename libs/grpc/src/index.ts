@@ -1,8 +1,11 @@
 export {
+  AUTHORIZATION_KEY,
   ERROR_CODE_KEY,
   FILE_PACKAGE,
   PROTO_LOADER_OPTIONS,
   UPLOAD_CHUNK_BYTES,
+  bearerMetadata,
+  bearerOf,
   createFileServiceClient,
   errorCodeOf,
   fileProtoPath,

@@ -6,6 +6,7 @@ import { trace } from '@chat/tracing';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { HealthController, HealthRegistry } from './health.js';
 import { APP_NAME, MetricsController, MetricsService } from './metrics.js';
+import { redactRequest } from './redact-url.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -46,6 +47,8 @@ export class ObservabilityModule {
                 const span = trace.getActiveSpan()?.spanContext();
                 return span ? { trace_id: span.traceId } : {};
               },
+              // A signed file link in a logged URL would work for whoever reads the logs.
+              serializers: { req: redactRequest },
               redact: {
                 paths: [
                   'req.headers.authorization',

@@ -100,7 +100,8 @@ export class FilesController {
     res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
     res.setHeader('Cache-Control', 'private, max-age=86400, immutable');
     res.setHeader('Content-Type', served.mime === 'text/plain' ? 'text/plain; charset=utf-8' : served.mime);
-    res.setHeader('Content-Disposition', contentDisposition(served.name, served.mime));
+    // Always a download (an <img> still shows it), under a name without hidden characters.
+    res.setHeader('Content-Disposition', contentDisposition(served.name));
     if (req.headers['if-none-match'] === etag) {
       res.status(304).end();
       return;

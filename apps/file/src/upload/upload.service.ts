@@ -16,18 +16,29 @@ import {
 } from '@chat/grpc';
 import { MetricsService } from '@chat/observability';
 import { FILE_STORAGE, type FileStorage, type TempUpload } from '../storage/file-storage.js';
-import { DETECTION_BYTES, detectAllowedType } from './file-type.policy.js';
+import { displayName } from './display-name.js';
+import { DETECTION_BYTES, TextSniffer, detectAllowedType } from './file-type.policy.js';
+import { UnstrippableImageError } from './image-metadata.js';
+import { ImageMetadataService } from './image-metadata.service.js';
 import { ThumbnailService } from './thumbnail.service.js';
 
 type UploadCall = ServerReadableStream<UploadRequest__Output, StoredFile>;
+
+/** Whose file it is: from the caller's service token, never from the upload's metadata. */
+export interface UploadOwner {
+  roomId: string;
+  uploaderId: string;
+}
 
 const invalid = (message: string) => grpcError(status.INVALID_ARGUMENT, ErrorCode.VALIDATION, message);
 
 /**
  * Receives one upload stream: metadata first, then chunks written straight to a temporary file
  * (pausing the stream while the disk catches up, so memory stays bounded by a few chunks), with
- * the size limit enforced as bytes arrive and the type detected from the first bytes. Only a
- * file that passed every check is renamed into place and recorded in MongoDB.
+ * the size limit enforced as bytes arrive, the type detected from the first bytes and whether
+ * the whole file is text followed chunk by chunk. An image's metadata is removed
+ * (STRIP_IMAGE_METADATA). Only a file that passed every check is put into place and recorded in
+ * MongoDB, in the room and under the uploader its caller's token names.
  */
 @Injectable()
 export class UploadService {
@@ -39,6 +50,7 @@ export class UploadService {
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
     private readonly files: FilesRepository,
     private readonly thumbnails: ThumbnailService,
+    private readonly imageMetadata: ImageMetadataService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
@@ -49,7 +61,7 @@ export class UploadService {
     this.bytes = metrics.counter('chat_file_upload_bytes_total', 'Bytes of stored uploads');
   }
 
-  async upload(call: UploadCall): Promise<StoredFile> {
+  async upload(call: UploadCall, owner: UploadOwner): Promise<StoredFile> {
     const id = randomBytes(16).toString('hex');
     // Assigned inside the stream handler: an object keeps TypeScript's narrowing honest.
     const state: { temp: TempUpload | null; metadata: UploadMetadata__Output | null } = {
@@ -57,6 +69,7 @@ export class UploadService {
       metadata: null,
     };
     const hash = createHash('sha256');
+    const text = new TextSniffer();
     const head: Buffer[] = [];
     let headBytes = 0;
     let size = 0;
@@ -87,6 +100,7 @@ export class UploadService {
           headBytes += chunk.length;
         }
         hash.update(chunk);
+        text.push(chunk);
         if (!state.temp!.stream.write(chunk)) await once(state.temp!.stream, 'drain');
       });
       const { metadata: meta, temp: upload } = state;
@@ -94,7 +108,7 @@ export class UploadService {
       upload.stream.end();
       await finished(upload.stream);
       if (size === 0) throw invalid('the file is empty');
-      const type = await detectAllowedType(Buffer.concat(head).subarray(0, DETECTION_BYTES));
+      const type = await detectAllowedType(Buffer.concat(head).subarray(0, DETECTION_BYTES), text.end());
       if (!type)
         throw grpcError(
           status.INVALID_ARGUMENT,
@@ -103,18 +117,36 @@ export class UploadService {
         );
 
       const storageKey = `${id.slice(0, 2)}/${id}.${type.ext}`;
-      await this.storage.commit(upload.key, storageKey);
+      const stripped = await this.imageMetadata.strip(upload.key, type.mime).catch((error: unknown) => {
+        if (!(error instanceof UnstrippableImageError)) throw error;
+        throw grpcError(
+          status.INVALID_ARGUMENT,
+          ErrorCode.FILE_TYPE_REJECTED,
+          'this image carries metadata that could not be removed',
+        );
+      });
+      let sha256: string;
+      if (stripped) {
+        // What is stored is the stripped image: its own size and hash (the ETag).
+        await this.storage.put(storageKey, stripped);
+        await this.storage.discard(upload.key);
+        size = stripped.length;
+        sha256 = createHash('sha256').update(stripped).digest('hex');
+      } else {
+        await this.storage.commit(upload.key, storageKey);
+        sha256 = hash.digest('hex');
+      }
       state.temp = null;
       const thumbnailKey = await this.thumbnails.create(id, type.mime, storageKey);
       const now = new Date();
       const doc: FileDoc = {
         _id: id,
-        roomId: meta.room_id,
-        uploaderId: meta.uploader_id,
+        roomId: owner.roomId,
+        uploaderId: owner.uploaderId,
         name: displayName(meta.name),
         mime: type.mime,
         size,
-        sha256: hash.digest('hex'),
+        sha256,
         storageKey,
         thumbnailKey,
         createdAt: now,
@@ -125,7 +157,10 @@ export class UploadService {
       };
       await this.files.create(doc);
       this.uploads.inc({ result: 'stored', reason: '' });
-      this.logger.log({ cid: meta.correlation_id, fileId: id, mime: type.mime, size }, 'file stored');
+      this.logger.log(
+        { cid: meta.correlation_id, fileId: id, mime: type.mime, size, stripped: stripped !== null },
+        'file stored',
+      );
       this.bytes.inc(size);
       return toStoredFile(doc);
     } catch (error) {
@@ -164,18 +199,10 @@ export function toStoredFile(file: FileDoc): StoredFile {
   };
 }
 
+/** room_id and uploader_id of the metadata are ignored: they come from the caller's token. */
 function validateMetadata(meta: UploadMetadata__Output): UploadMetadata__Output {
   if (!meta.name || meta.name.length > 255) throw invalid('metadata.name must be 1 to 255 characters');
-  if (!/^[0-9a-f]{24}$/i.test(meta.room_id)) throw invalid('metadata.room_id must be a room id');
-  if (!meta.uploader_id) throw invalid('metadata.uploader_id is required');
   return meta;
-}
-
-/** The name to show: the last path segment, without control characters. Never used as a path. */
-export function displayName(name: string): string {
-  const base = name.split(/[/\\]/).filter(Boolean).pop() ?? '';
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
-  return clean && clean !== '.' && clean !== '..' ? clean.slice(0, 255) : 'file';
 }
 
 /**

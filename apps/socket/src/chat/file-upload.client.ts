@@ -1,9 +1,16 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { once } from 'node:events';
+import { InternalTokenService } from '@chat/auth';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { AppError, ErrorCode, type ChatSendFile, type StoredFileRef } from '@chat/contracts';
 import { HealthRegistry } from '@chat/observability';
-import { UPLOAD_CHUNK_BYTES, createFileServiceClient, errorCodeOf, type FileServiceClient } from '@chat/grpc';
+import {
+  UPLOAD_CHUNK_BYTES,
+  bearerMetadata,
+  createFileServiceClient,
+  errorCodeOf,
+  type FileServiceClient,
+} from '@chat/grpc';
 
 const PASSED_THROUGH = new Set([
   ErrorCode.FILE_TOO_LARGE,
@@ -12,9 +19,11 @@ const PASSED_THROUGH = new Set([
 ]);
 
 /**
- * Streams a file to the file service over gRPC in 64 KiB chunks, with a deadline. The service's
- * own refusals keep their code (FILE_TOO_LARGE, FILE_TYPE_REJECTED); anything else (down, slow,
- * broken) is FILE_UPLOAD_FAILED, and the caller stores no message.
+ * Streams a file to the file service over gRPC in 64 KiB chunks, with a deadline. Each upload
+ * carries a service token (scope `upload`) naming the room and the uploader: the file service
+ * takes them from it, not from the request. The service's own refusals keep their code
+ * (FILE_TOO_LARGE, FILE_TYPE_REJECTED); anything else (down, slow, broken, refused) is
+ * FILE_UPLOAD_FAILED, and the caller stores no message.
  */
 @Injectable()
 export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
@@ -24,6 +33,7 @@ export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly health: HealthRegistry,
+    private readonly tokens: InternalTokenService,
   ) {}
 
   onModuleInit(): void {
@@ -51,7 +61,9 @@ export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
     correlationId: string,
   ): Promise<StoredFileRef> {
     return new Promise((resolve, reject) => {
+      const token = this.tokens.sign({ scope: 'upload', roomId, uploaderId }, 'socket');
       const call = this.client.Upload(
+        bearerMetadata(token),
         { deadline: Date.now() + this.config.FILE_UPLOAD_TIMEOUT_MS },
         (error, stored) => {
           if (error || !stored) {
@@ -80,6 +92,7 @@ export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
         metadata: {
           name: file.name,
           declared_mime: file.mime ?? '',
+          // Ignored by the file service (the token says), read by one of an earlier release.
           room_id: roomId,
           uploader_id: uploaderId,
           correlation_id: correlationId,

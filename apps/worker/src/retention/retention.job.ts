@@ -8,8 +8,8 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { FilesRepository, MessagesRepository } from '@chat/database';
-import { createFileServiceClient, type FileServiceClient } from '@chat/grpc';
 import { MetricsService } from '@chat/observability';
+import { FileDeleteClient } from './file-delete.client.js';
 
 /** Pause between delete batches, so other queries get the database in between. */
 const PAUSE_BETWEEN_BATCHES_MS = 50;
@@ -27,12 +27,12 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly deleted;
   private running: Promise<number> | null = null;
   private stopping = false;
-  private fileService: FileServiceClient | null = null;
 
   constructor(
     private readonly messages: MessagesRepository,
     private readonly files: FilesRepository,
     private readonly scheduler: SchedulerRegistry,
+    private readonly fileService: FileDeleteClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
@@ -50,7 +50,6 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
     this.stopping = true;
     if (this.scheduler.doesExist('interval', 'retention')) this.scheduler.deleteInterval('retention');
     await this.running;
-    this.fileService?.close();
   }
 
   /** Deletes up to a batch of expired files at a time; returns how many. */
@@ -64,14 +63,8 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
       for (;;) {
         const expired = await this.files.expired(now, this.config.RETENTION_BATCH_SIZE);
         if (!expired.length) break;
-        this.fileService ??= createFileServiceClient(this.config.FILE_GRPC_URL);
-        const client = this.fileService;
         for (const file of expired) {
-          await new Promise<void>((resolve, reject) =>
-            client.Delete({ id: file._id }, { deadline: Date.now() + 10_000 }, (error) =>
-              error ? reject(error) : resolve(),
-            ),
-          );
+          await this.fileService.delete(file._id);
           total++;
           this.deleted.inc({ kind: 'file' });
         }

@@ -11,7 +11,15 @@ export interface UploadMetadata {
    * what the client claims; the detected type wins
    */
   'declared_mime'?: (string);
+  /**
+   * Ignored: the room and the uploader come from the call's service token, never from the body.
+   * Kept so that a file app of an earlier release still accepts the upload during an upgrade.
+   * @deprecated
+   */
   'room_id'?: (string);
+  /**
+   * @deprecated
+   */
   'uploader_id'?: (string);
   'correlation_id'?: (string);
 }
@@ -25,7 +33,15 @@ export interface UploadMetadata__Output {
    * what the client claims; the detected type wins
    */
   'declared_mime': (string);
+  /**
+   * Ignored: the room and the uploader come from the call's service token, never from the body.
+   * Kept so that a file app of an earlier release still accepts the upload during an upgrade.
+   * @deprecated
+   */
   'room_id': (string);
+  /**
+   * @deprecated
+   */
   'uploader_id': (string);
   'correlation_id': (string);
 }
