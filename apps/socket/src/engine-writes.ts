@@ -299,3 +299,35 @@ export function terminate(conn: unknown): void {
   if (typeof ws?.terminate === 'function') ws.terminate();
   else c.close?.();
 }
+
+/** What limitIncoming sets (private fields of engine.io's transports and ws, checked at run time). */
+interface LimitedTransport {
+  name?: string;
+  maxHttpBufferSize?: number;
+  socket?: {
+    _receiver?: { _maxPayload?: number };
+    _extensions?: Record<string, { _maxPayload?: number } | undefined>;
+  };
+}
+
+/**
+ * Sets the largest message this connection's current transport accepts: a longer one closes
+ * the connection before it is buffered (ws: 1009; polling: 413). engine.io gives every
+ * connection the server's one `maxHttpBufferSize`; ws copies it into each connection's frame
+ * receiver and inflater (where it bounds the decompressed size), and engine.io into each
+ * polling transport. Returns false when a field is not where it was (then the server-wide limit holds).
+ */
+export function limitIncoming(transport: unknown, bytes: number): boolean {
+  const t = transport as LimitedTransport;
+  if (t.name !== 'websocket') {
+    if (typeof t.maxHttpBufferSize !== 'number') return false;
+    t.maxHttpBufferSize = bytes;
+    return true;
+  }
+  const receiver = t.socket?._receiver;
+  if (typeof receiver?._maxPayload !== 'number') return false;
+  receiver._maxPayload = bytes;
+  const inflater = t.socket?._extensions?.['permessage-deflate'];
+  if (inflater && typeof inflater._maxPayload === 'number') inflater._maxPayload = bytes;
+  return true;
+}

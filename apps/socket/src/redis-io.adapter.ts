@@ -6,6 +6,7 @@ import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { createRedisClient, type RedisClient } from '@chat/redis';
+import { connectionLimits, dropSlowConsumers, guardConnection } from './connection-guard.js';
 import {
   COMPRESSION_THRESHOLD,
   coalesceWrites,
@@ -24,6 +25,7 @@ import {
  */
 export class RedisIoAdapter extends IoAdapter {
   private client: RedisClient | null = null;
+  private sweep: NodeJS.Timeout | null = null;
 
   constructor(private readonly app: INestApplicationContext) {
     super(app);
@@ -31,6 +33,7 @@ export class RedisIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: Partial<ServerOptions>): Server {
     const config = this.app.get<AppConfig>(APP_CONFIG);
+    const limits = connectionLimits(config);
     const server: Server = super.createIOServer(port, {
       ...options,
       // websocket first; polling stays available for clients behind proxies that need it
@@ -43,7 +46,10 @@ export class RedisIoAdapter extends IoAdapter {
         serverNoContextTakeover: true,
         clientNoContextTakeover: true,
       },
-      maxHttpBufferSize: config.MAX_FILE_BYTES + 1024 * 1024,
+      // An authenticated connection's largest message: a whole file (chat:send with file.data).
+      // Before authentication guardConnection holds every connection to SOCKET_PREAUTH_MAX_BYTES.
+      maxHttpBufferSize: limits.authenticatedBytes,
+      connectTimeout: config.SOCKET_AUTH_TIMEOUT_MS,
       // a dead connection is dropped within pingInterval + pingTimeout
       pingInterval: config.SOCKET_PING_INTERVAL_MS,
       pingTimeout: config.SOCKET_PING_TIMEOUT_MS,
@@ -57,9 +63,12 @@ export class RedisIoAdapter extends IoAdapter {
       sendPreEncodedFrames(transport, COMPRESSION_THRESHOLD);
     };
     server.engine.on('connection', (conn: EngineConnection) => {
+      guardConnection(conn as unknown as Parameters<typeof guardConnection>[0], limits);
       tune(conn.transport);
       conn.on('upgrade', tune);
     });
+    this.sweep = setInterval(() => dropSlowConsumers(server, config.SOCKET_MAX_OUTBOUND_BYTES), 1000);
+    this.sweep.unref();
     server.on('connection', (socket: Socket) => directAcks(socket, COMPRESSION_THRESHOLD));
     this.client = createRedisClient(config, 'socket-adapter', { subscriber: true });
     this.client.on('error', () => undefined);
@@ -106,6 +115,7 @@ export class RedisIoAdapter extends IoAdapter {
   }
 
   override async close(server: Server): Promise<void> {
+    if (this.sweep) clearInterval(this.sweep);
     await super.close(server);
     const client = this.client;
     if (client) await client.quit().catch(() => client.disconnect());

@@ -126,6 +126,18 @@ export const envSchema = z.object({
   SOCKET_STALL_TIMEOUT_MS: positiveInt(30_000),
   /** Seconds before the access token expires at which a connection is sent `auth:expiring`. */
   TOKEN_EXPIRY_WARNING_SEC: positiveInt(60),
+  /**
+   * The largest message (also decompressed) a connection may send before it has authenticated;
+   * anything but the socket.io CONNECT packet closes it. A connection that has not
+   * authenticated within SOCKET_AUTH_TIMEOUT_MS is closed.
+   */
+  SOCKET_PREAUTH_MAX_BYTES: positiveInt(4096),
+  SOCKET_AUTH_TIMEOUT_MS: positiveInt(5000),
+  /**
+   * Bytes the server may hold for a connection that is not reading (deliveries it has not
+   * taken); beyond, the connection is dropped and the client recovers with lastMessageId.
+   */
+  SOCKET_MAX_OUTBOUND_BYTES: positiveInt(8 * 1024 * 1024),
   /** Engine.io ping interval and timeout: a dead connection is dropped within their sum. */
   SOCKET_PING_INTERVAL_MS: positiveInt(10_000),
   SOCKET_PING_TIMEOUT_MS: positiveInt(5_000),

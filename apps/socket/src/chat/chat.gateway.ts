@@ -36,6 +36,7 @@ import { SessionTimers } from './session-timers.js';
 import { SocketLimits } from './socket-limits.js';
 import { SocketStats } from '../stats/socket-stats.js';
 import { toAckError } from '../ack.js';
+import { connectionLimits, markAuthenticated } from '../connection-guard.js';
 
 interface SocketData {
   user: AuthUser;
@@ -69,6 +70,7 @@ export class ChatGateway
 
   private draining = false;
   private inFlight = 0;
+  private readonly connectionLimits;
 
   constructor(
     private readonly tokens: TokenService,
@@ -81,7 +83,9 @@ export class ChatGateway
     private readonly sessions: SessionTimers,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly stats: SocketStats,
-  ) {}
+  ) {
+    this.connectionLimits = connectionLimits(config);
+  }
 
   afterInit(server: ChatServer): void {
     this.feed.attach(server);
@@ -98,6 +102,7 @@ export class ChatGateway
           verifiedRooms: new Set(),
           joinedRooms: new Set(),
         } satisfies SocketData);
+        markAuthenticated(socket.conn, this.connectionLimits);
         next();
       } catch (error) {
         next(refusal(ErrorCode.UNAUTHORIZED, (error as Error).message));

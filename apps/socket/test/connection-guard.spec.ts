@@ -1,0 +1,137 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'socket.io';
+import { WebSocket } from 'ws';
+import { ChatStreamRepository } from '@chat/redis';
+import { startApi } from '../../api/src/start-api.js';
+import { RoomFeed } from '../src/delivery/room-feed.service.js';
+import { startSocket } from '../src/start-socket.js';
+import { baseUrl } from '../../../test/support/apps.js';
+import { createRoom, createUser, uniqueName } from '../../../test/support/http.js';
+import { waitFor } from '../../../test/support/phases.js';
+import { connect, type ClientSocket } from '../../../test/support/socket.js';
+
+/**
+ * The attacks of a stranger with a WebSocket and no account, and of a member who stops reading:
+ * before authenticating a connection may send nothing but the CONNECT packet, at most
+ * SOCKET_PREAUTH_MAX_BYTES long also when it inflates, and is closed if it does not
+ * authenticate in time; an authenticated connection may send a whole file; one that stops
+ * reading is dropped once the server holds SOCKET_MAX_OUTBOUND_BYTES for it.
+ */
+const LIMITS = {
+  SOCKET_PREAUTH_MAX_BYTES: '4096',
+  SOCKET_AUTH_TIMEOUT_MS: '5000',
+  SOCKET_MAX_OUTBOUND_BYTES: String(256 * 1024),
+  // engine.io's heartbeat would also drop a client that stopped reading: not within these tests.
+  SOCKET_PING_INTERVAL_MS: '120000',
+  SOCKET_PING_TIMEOUT_MS: '60000',
+};
+
+let apiApp: INestApplication;
+let socketApp: INestApplication;
+let api: string;
+let url: string;
+const sockets: ClientSocket[] = [];
+const raws: WebSocket[] = [];
+
+beforeAll(async () => {
+  apiApp = await startApi();
+  Object.assign(process.env, LIMITS);
+  socketApp = await startSocket();
+  api = baseUrl(apiApp);
+  url = baseUrl(socketApp);
+});
+
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.close();
+  for (const raw of raws.splice(0)) raw.terminate();
+});
+
+afterAll(async () => {
+  await socketApp.close();
+  await apiApp.close();
+});
+
+/** An engine.io WebSocket connection that has received its open packet, and nothing more. */
+async function anonymous(): Promise<{ ws: WebSocket; closed: Promise<number> }> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, {
+    perMessageDeflate: true,
+  });
+  raws.push(ws);
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('message', (data) =>
+      String(data).startsWith('0') ? resolve() : reject(new Error(String(data))),
+    );
+    ws.once('error', reject);
+  });
+  return { ws, closed };
+}
+
+it('closes an anonymous connection that sends an event, or binary attachments, before CONNECT', async () => {
+  // A bystander opened at the same time, that sends nothing, outlives both.
+  const bystander = await anonymous();
+  const event = await anonymous();
+  event.ws.send('42["chat:send",{"roomId":"x","clientMsgId":"y","content":"z"}]');
+  await event.closed;
+  const binary = await anonymous();
+  binary.ws.send('451-["chat:send",{"_placeholder":true,"num":0}]');
+  await binary.closed;
+  expect(bystander.ws.readyState).toBe(WebSocket.OPEN);
+});
+
+it('closes an anonymous connection whose message is over the limit, counted inflated', async () => {
+  // 8 MiB of zeros deflate to ~8 KB on the wire: the inflated size is what counts.
+  const { ws, closed } = await anonymous();
+  ws.send(`40${'0'.repeat(8 * 1024 * 1024)}`, { compress: true });
+  expect(await closed).toBe(1009);
+});
+
+it('closes an anonymous connection that does not authenticate in time', async () => {
+  const opened = Date.now();
+  const { closed } = await anonymous();
+  await closed;
+  // SOCKET_AUTH_TIMEOUT_MS (5 s), not socket.io's default of 45 s.
+  expect(Date.now() - opened).toBeLessThan(30_000);
+});
+
+it('lets an authenticated connection send a message far over the pre-authentication limit', async () => {
+  const alice = await createUser(api);
+  const roomId = await createRoom(api, alice);
+  const socket = await connect(url, alice.accessToken);
+  sockets.push(socket);
+  const ack = await socket.emitWithAck('chat:send', {
+    roomId,
+    clientMsgId: uniqueName(),
+    content: 'a file',
+    file: { name: 'big.bin', data: Buffer.alloc(200 * 1024, 7) },
+  });
+  // No file service runs here: the 200 KB message was received whole and answered.
+  expect(ack).toMatchObject({ ok: false, error: { code: 'FILE_UPLOAD_FAILED' } });
+  expect(socket.connected).toBe(true);
+});
+
+it('drops a member that stops reading once the server holds the bound for it', async () => {
+  const alice = await createUser(api);
+  const roomId = await createRoom(api, alice);
+  const socket = await connect(url, alice.accessToken);
+  sockets.push(socket);
+  expect(await socket.emitWithAck('room:join', { roomId })).toEqual({ ok: true });
+  const server = (socketApp.get(RoomFeed) as unknown as { server: Server }).server;
+  const id = socket.id!;
+  (socket.io.engine.transport as unknown as { ws: { _socket: { pause(): void } } }).ws._socket.pause();
+  // Live traffic of the room, far more than the kernel's buffers take.
+  const stream = socketApp.get(ChatStreamRepository);
+  const content = 'y'.repeat(4000);
+  const sending = (async () => {
+    for (let batch = 0; batch < 40 && server.of('/').sockets.has(id); batch++)
+      await Promise.all(
+        Array.from({ length: 250 }, () =>
+          stream.append({ roomId, senderId: 's', senderName: 'sam', content, clientMsgId: uniqueName() }),
+        ),
+      );
+  })();
+  await waitFor('the server to drop the member that stopped reading', () => !server.of('/').sockets.has(id), {
+    deadline: Date.now() + 45_000,
+  });
+  await sending;
+}, 90_000);
