@@ -152,7 +152,7 @@ run(
     await alice.getByRole('button', { name: 'Create' }).click();
     await alice.getByRole('heading', { name: 'Lunch plans' }).waitFor();
     const roomId = new URL(alice.url()).hash.replace('#room=', '');
-    expect(roomId).toMatch(/^[0-9a-f]{24}$/);
+    expect(roomId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 
     // Bob joins with the invite link pasted into the join form.
     const bob = await newPage();

@@ -191,9 +191,17 @@ describe('rooms', () => {
       (await http(api, 'POST', '/rooms/0123456789abcdef01234567/members', { token: user.accessToken }))
         .status,
     ).toBe(404);
-    expect((await http(api, 'POST', '/rooms/not-an-id/members', { token: user.accessToken })).status).toBe(
-      404,
-    );
+    expect(
+      (
+        await http(api, 'POST', '/rooms/3f2b8c1e-9a4d-4e7f-b612-0c5d8e9fa347/members', {
+          token: user.accessToken,
+        })
+      ).status,
+    ).toBe(404);
+    // Not a room id at all: refused before any lookup (one rule, libs/contracts/src/room-id.ts).
+    const malformed = await http(api, 'POST', '/rooms/not-an-id/members', { token: user.accessToken });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('roomId') });
   });
 });
 

@@ -1,4 +1,5 @@
 import { ErrorCode } from './error-code.js';
+import { ROOM_ID_DESCRIPTION, ROOM_ID_EXAMPLE, ROOM_ID_PATTERN } from './room-id.js';
 import { SocketEvent } from './socket-events.js';
 
 type Schema = Record<string, unknown>;
@@ -41,8 +42,9 @@ export function buildAsyncApiDocument(openApiSchemas: Record<string, Schema>): S
   };
   const roomId = {
     type: 'string',
-    description: 'a room id (24 hex characters)',
-    examples: ['665f1c2b3c4d5e6f70819204'],
+    pattern: ROOM_ID_PATTERN,
+    description: ROOM_ID_DESCRIPTION,
+    examples: [ROOM_ID_EXAMPLE],
   };
   const presenceUser = {
     type: 'object',
@@ -115,7 +117,7 @@ export function buildAsyncApiDocument(openApiSchemas: Record<string, Schema>): S
             },
           },
         },
-        examples: [{ roomId: '665f1c2b3c4d5e6f70819204', clientMsgId: 'b3c1e0a2', content: 'hello' }],
+        examples: [{ roomId: ROOM_ID_EXAMPLE, clientMsgId: 'b3c1e0a2', content: 'hello' }],
       },
       ack: ack(ackOk({ message: ref('Message') }, ['message'])),
     },

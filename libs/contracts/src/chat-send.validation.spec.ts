@@ -2,7 +2,8 @@ import { AppError, ErrorCode } from './error-code.js';
 import { parseChatSend, parseRoomPayload } from './chat-send.validation.js';
 
 const limits = { maxContentLength: 10, maxFileBytes: 4 };
-const base = { roomId: 'r1', clientMsgId: 'c1' };
+const roomId = '3f2b8c1e-9a4d-4e7f-b612-0c5d8e9fa347';
+const base = { roomId, clientMsgId: 'c1' };
 
 function errorOf(fn: () => unknown): AppError {
   try {
@@ -21,8 +22,9 @@ describe('parseChatSend', () => {
   it.each([
     [null, 'payload'],
     [{ clientMsgId: 'c', content: 'x' }, 'roomId'],
-    [{ roomId: 'r', content: 'x' }, 'clientMsgId'],
-    [{ roomId: 'r', clientMsgId: 'x'.repeat(65), content: 'x' }, 'clientMsgId'],
+    [{ ...base, roomId: roomId.toUpperCase(), content: 'x' }, 'roomId'],
+    [{ roomId, content: 'x' }, 'clientMsgId'],
+    [{ roomId, clientMsgId: 'x'.repeat(65), content: 'x' }, 'clientMsgId'],
     [{ ...base, content: 5 }, 'content'],
     [{ ...base, content: 'x'.repeat(11) }, 'content'],
     [{ ...base, content: '   ' }, 'content'],
@@ -50,9 +52,12 @@ describe('parseChatSend', () => {
 });
 
 describe('parseRoomPayload', () => {
-  it('requires a roomId string', () => {
-    expect(parseRoomPayload({ roomId: 'x' })).toEqual({ roomId: 'x' });
+  it('requires a room id in its one spelling', () => {
+    expect(parseRoomPayload({ roomId })).toEqual({ roomId });
     expect(errorOf(() => parseRoomPayload({})).message).toContain('roomId');
     expect(errorOf(() => parseRoomPayload('x')).code).toBe(ErrorCode.VALIDATION);
+    const upper = errorOf(() => parseRoomPayload({ roomId: roomId.toUpperCase() }));
+    expect(upper.code).toBe(ErrorCode.VALIDATION);
+    expect(upper.message).toContain('roomId');
   });
 });

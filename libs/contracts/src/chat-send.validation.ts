@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from './error-code.js';
+import { parseRoomId } from './room-id.js';
 import type { ChatSendPayload, RoomJoinPayload, RoomPayload } from './socket-events.js';
 import { isStreamId } from './stream-id.js';
 
@@ -7,23 +8,14 @@ export interface ChatLimits {
   maxFileBytes: number;
 }
 
-const OBJECT_ID = /^[0-9a-f]{24}$/i;
-
 function invalid(message: string): AppError {
   return new AppError(ErrorCode.VALIDATION, message);
-}
-
-export function isObjectIdString(value: unknown): value is string {
-  return typeof value === 'string' && OBJECT_ID.test(value);
 }
 
 /** Validates `{roomId}` of room:join / room:leave. A well-formed id of no room is NOT_FOUND later. */
 export function parseRoomPayload(payload: unknown): RoomPayload {
   if (typeof payload !== 'object' || payload === null) throw invalid('payload must be an object');
-  const { roomId } = payload as Record<string, unknown>;
-  if (typeof roomId !== 'string' || roomId.length === 0)
-    throw invalid('roomId is required and must be a string');
-  return { roomId };
+  return { roomId: parseRoomId((payload as Record<string, unknown>).roomId) };
 }
 
 /** room:join: the room, and optionally the last message the client has (to replay what follows). */
@@ -43,8 +35,7 @@ export function parseJoinPayload(payload: unknown): RoomJoinPayload {
 export function parseChatSend(payload: unknown, limits: ChatLimits): ChatSendPayload {
   if (typeof payload !== 'object' || payload === null) throw invalid('payload must be an object');
   const p = payload as Record<string, unknown>;
-  if (typeof p.roomId !== 'string' || p.roomId.length === 0)
-    throw invalid('roomId is required and must be a string');
+  const roomId = parseRoomId(p.roomId);
   if (typeof p.clientMsgId !== 'string' || p.clientMsgId.length < 1 || p.clientMsgId.length > 64) {
     throw invalid('clientMsgId must be a string of 1 to 64 characters');
   }
@@ -53,7 +44,7 @@ export function parseChatSend(payload: unknown, limits: ChatLimits): ChatSendPay
   if (content.length > limits.maxContentLength) {
     throw invalid(`content must be at most ${limits.maxContentLength} characters`);
   }
-  const result: ChatSendPayload = { roomId: p.roomId, clientMsgId: p.clientMsgId, content };
+  const result: ChatSendPayload = { roomId, clientMsgId: p.clientMsgId, content };
   if (p.file !== undefined && p.file !== null) {
     if (typeof p.file !== 'object') throw invalid('file must be an object {name, mime?, data}');
     const file = p.file as Record<string, unknown>;

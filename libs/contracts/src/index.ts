@@ -1,11 +1,18 @@
 export {
-  isObjectIdString,
   parseChatSend,
   parseJoinPayload,
   parseRoomPayload,
   type ChatLimits,
 } from './chat-send.validation.js';
 export { AppError, ErrorCode, HTTP_STATUS_BY_CODE } from './error-code.js';
+export {
+  ROOM_ID_DESCRIPTION,
+  ROOM_ID_EXAMPLE,
+  ROOM_ID_PATTERN,
+  isLegacyRoomId,
+  isRoomId,
+  parseRoomId,
+} from './room-id.js';
 export type { Message, MessageDraft, MessageFile, MessagePage, StoredFileRef } from './message.js';
 export {
   SocketEvent,

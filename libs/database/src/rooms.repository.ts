@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
-import { isObjectIdString } from '@chat/contracts';
+import { isLegacyRoomId, isRoomId } from '@chat/contracts';
 import { MODELS } from './models.token.js';
-import { isDuplicateKeyError, type Models } from './schemas.js';
+import { isDuplicateKeyError, type Models, type RoomDoc } from './schemas.js';
 
 export interface Room {
   id: string;
@@ -12,25 +13,45 @@ export interface Room {
 
 const membershipId = (roomId: string, userId: string) => `${roomId}:${userId}`;
 
+/**
+ * The `_id` a room is stored under: a room made before UUIDs keeps its ObjectId, every other id
+ * is stored as the string itself. Only ids that passed `isRoomId` get here.
+ */
+export function roomKey(roomId: string): string | Types.ObjectId {
+  return isLegacyRoomId(roomId) ? new Types.ObjectId(roomId) : roomId;
+}
+
+const toRoom = (doc: Pick<RoomDoc, '_id' | 'name' | 'createdAt'>): Room => ({
+  id: String(doc._id),
+  name: doc.name,
+  createdAt: doc.createdAt.toISOString(),
+});
+
 @Injectable()
 export class RoomsRepository {
   constructor(@Inject(MODELS) private readonly models: Models) {}
 
+  /** A new room's id is a UUID v4: 122 bits from the CSPRNG, nothing a client can derive. */
   async create(name: string, userId: string): Promise<Room> {
-    const doc = await this.models.rooms.create({ name, createdBy: userId, createdAt: new Date() });
-    const room = { id: String(doc._id), name: doc.name, createdAt: doc.createdAt.toISOString() };
+    const doc = await this.models.rooms.create({
+      _id: randomUUID(),
+      name,
+      createdBy: userId,
+      createdAt: new Date(),
+    });
+    const room = toRoom(doc);
     await this.addMember(room.id, userId);
     return room;
   }
 
   async findById(roomId: string): Promise<Room | null> {
-    if (!isObjectIdString(roomId)) return null;
-    const doc = await this.models.rooms.findById(roomId).lean();
-    return doc ? { id: String(doc._id), name: doc.name, createdAt: doc.createdAt.toISOString() } : null;
+    if (!isRoomId(roomId)) return null;
+    const doc = await this.models.rooms.findById(roomKey(roomId)).lean();
+    return doc ? toRoom(doc) : null;
   }
 
   async exists(roomId: string): Promise<boolean> {
-    return isObjectIdString(roomId) && (await this.models.rooms.exists({ _id: roomId })) !== null;
+    return isRoomId(roomId) && (await this.models.rooms.exists({ _id: roomKey(roomId) })) !== null;
   }
 
   /** Idempotent: joining twice keeps one membership. */
@@ -54,15 +75,11 @@ export class RoomsRepository {
   async listForUser(userId: string): Promise<Room[]> {
     const memberships = await this.models.memberships.find({ userId }, { roomId: 1 }).lean();
     if (!memberships.length) return [];
-    const ids = memberships.map((m) => new Types.ObjectId(m.roomId));
+    const keys = memberships.filter((m) => isRoomId(m.roomId)).map((m) => roomKey(m.roomId));
     const rooms = await this.models.rooms
-      .find({ _id: { $in: ids } })
+      .find({ _id: { $in: keys } })
       .sort({ createdAt: 1 })
       .lean();
-    return rooms.map((doc) => ({
-      id: String(doc._id),
-      name: doc.name,
-      createdAt: doc.createdAt.toISOString(),
-    }));
+    return rooms.map(toRoom);
   }
 }

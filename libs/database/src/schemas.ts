@@ -13,8 +13,12 @@ export interface UserDoc {
   createdAt: Date;
 }
 
+/**
+ * `_id` is the room id itself: a UUID v4 string for rooms made now, the ObjectId of a room made
+ * before (they keep it, and their id is its hex). `roomKey` maps an id to the value stored here.
+ */
 export interface RoomDoc {
-  _id: Types.ObjectId;
+  _id: string | Types.ObjectId;
   name: string;
   createdBy: string;
   createdAt: Date;
@@ -121,6 +125,10 @@ const userSchema = new Schema<UserDoc>(
 
 const roomSchema = new Schema<RoomDoc>(
   {
+    // Mixed: both kinds live in one collection, and nothing may cast one into the other (a
+    // String path would turn a legacy ObjectId query into a string that matches nothing).
+    // Mongoose generates no _id for a Mixed path, so a room without a random id cannot be saved.
+    _id: { type: Schema.Types.Mixed, required: true },
     name: { type: String, required: true },
     createdBy: { type: String, required: true },
     createdAt: { type: Date, required: true },

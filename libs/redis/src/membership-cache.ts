@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { AppError, ErrorCode, isObjectIdString } from '@chat/contracts';
+import { AppError, ErrorCode, parseRoomId } from '@chat/contracts';
 import type { RedisClient } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
 import { REDIS } from './redis.token.js';
@@ -35,9 +35,11 @@ export class MembershipCache {
   /**
    * NOT_FOUND for a room that does not exist, FORBIDDEN for one the user is not in. A cached
    * membership proves the room exists, so the common case is one SISMEMBER and no database read.
+   * VALIDATION for an id not in its one spelling: the transports check it first, and this is the
+   * backstop before any key is made of it (another spelling would be another set).
    */
   async assertMember(roomId: string, userId: string, source: MembershipSource): Promise<void> {
-    if (!isObjectIdString(roomId)) throw new AppError(ErrorCode.NOT_FOUND, 'room not found');
+    parseRoomId(roomId);
     if (await this.isMember(roomId, userId, () => source.isMember(roomId, userId))) return;
     if (!(await source.exists(roomId))) throw new AppError(ErrorCode.NOT_FOUND, 'room not found');
     throw new AppError(ErrorCode.FORBIDDEN, 'not a member of this room');

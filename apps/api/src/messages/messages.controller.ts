@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiOperation,
@@ -12,11 +12,13 @@ import {
 import type { AuthUser } from '@chat/auth';
 import { ErrorDto } from '../auth/dto/credentials.dto.js';
 import { CurrentUser, JwtAuthGuard } from '../auth/jwt-auth.guard.js';
+import { ApiRoomIdParam, RoomIdParam } from '../rooms/room-id.param.js';
 import { HistoryQueryDto, MessagePageDto } from './dto/history.dto.js';
 import { DEFAULT_PAGE_SIZE, MessagesService } from './messages.service.js';
 
 @ApiTags('messages')
 @ApiBearerAuth()
+@ApiRoomIdParam()
 @UseGuards(JwtAuthGuard)
 @Controller('rooms/:roomId/messages')
 export class MessagesController {
@@ -33,12 +35,15 @@ export class MessagesController {
     description:
       'Complete and exact: acknowledged messages appear at once, whether still in Redis or in MongoDB.',
   })
-  @ApiBadRequestResponse({ type: ErrorDto, description: 'bad limit or before' })
+  @ApiBadRequestResponse({
+    type: ErrorDto,
+    description: 'bad limit or before, or a roomId not spelled as given',
+  })
   @ApiUnauthorizedResponse({ type: ErrorDto })
   @ApiForbiddenResponse({ type: ErrorDto, description: 'not a member of the room' })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'no such room' })
   page(
-    @Param('roomId') roomId: string,
+    @RoomIdParam() roomId: string,
     @Query() query: HistoryQueryDto,
     @CurrentUser() user: AuthUser,
   ): Promise<MessagePageDto> {

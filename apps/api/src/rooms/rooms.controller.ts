@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -16,6 +16,7 @@ import { PresenceRepository } from '@chat/redis';
 import { ErrorDto } from '../auth/dto/credentials.dto.js';
 import { CurrentUser, JwtAuthGuard } from '../auth/jwt-auth.guard.js';
 import { CreateRoomDto, RoomDto, RoomPresenceDto } from './dto/room.dto.js';
+import { ApiRoomIdParam, RoomIdParam } from './room-id.param.js';
 import { RoomsService } from './rooms.service.js';
 
 @ApiTags('rooms')
@@ -46,24 +47,28 @@ export class RoomsController {
 
   @Post(':roomId/members')
   @ApiOperation({ summary: 'Join a room' })
+  @ApiRoomIdParam()
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'the caller is a member (joining twice is fine)' })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'roomId not spelled as the server gave it' })
   @ApiNotFoundResponse({ type: ErrorDto })
-  async join(@Param('roomId') roomId: string, @CurrentUser() user: AuthUser): Promise<void> {
+  async join(@RoomIdParam() roomId: string, @CurrentUser() user: AuthUser): Promise<void> {
     await this.rooms.join(roomId, user.id);
   }
 
   @Get(':roomId/presence')
   @ApiOperation({ summary: 'Who is online in the room' })
+  @ApiRoomIdParam()
   @ApiOkResponse({
     type: RoomPresenceDto,
     description:
       'users with a live socket connection in the room, on any socket instance; a crashed ' +
       "instance's users drop out within 3 × PRESENCE_HEARTBEAT_MS",
   })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'roomId not spelled as the server gave it' })
   @ApiForbiddenResponse({ type: ErrorDto, description: 'not a member of the room' })
   @ApiNotFoundResponse({ type: ErrorDto })
-  async presence(@Param('roomId') roomId: string, @CurrentUser() user: AuthUser): Promise<RoomPresenceDto> {
+  async presence(@RoomIdParam() roomId: string, @CurrentUser() user: AuthUser): Promise<RoomPresenceDto> {
     await this.rooms.assertMember(roomId, user.id);
     return { roomId, users: await this.presenceRepository.online(roomId) };
   }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
+import { ROOM_ID_DESCRIPTION, ROOM_ID_EXAMPLE } from '@chat/contracts';
 
 export class CreateRoomDto {
   @ApiProperty({ example: 'general', minLength: 1, maxLength: 100 })
@@ -9,7 +10,7 @@ export class CreateRoomDto {
 }
 
 export class RoomDto {
-  @ApiProperty({ example: '665f1c2b3c4d5e6f70819203' }) id: string;
+  @ApiProperty({ example: ROOM_ID_EXAMPLE, description: ROOM_ID_DESCRIPTION }) id: string;
   @ApiProperty({ example: 'general' }) name: string;
   @ApiProperty({ example: '2026-11-23T10:00:00.000Z' }) createdAt: string;
 }
@@ -20,6 +21,6 @@ export class PresenceUserDto {
 }
 
 export class RoomPresenceDto {
-  @ApiProperty({ example: '665f1c2b3c4d5e6f70819203' }) roomId: string;
+  @ApiProperty({ example: ROOM_ID_EXAMPLE }) roomId: string;
   @ApiProperty({ type: [PresenceUserDto], description: 'sorted by username' }) users: PresenceUserDto[];
 }
