@@ -1,6 +1,7 @@
 // Shared by the benchmarks: a private Redis database (14) and MongoDB database (chat_bench) on
 // the infrastructure `npm start` would use, emptied before and after, and app processes from dist/.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import net from 'node:net';
 import { ensureInfra } from '../scripts/infra.mjs';
 import { ROOT_DIR, appEntry, nodeFlags } from '../scripts/paths.mjs';
@@ -61,10 +62,29 @@ export function freePort() {
   });
 }
 
+/**
+ * Where the apps' build is read from: this checkout's dist/, or BENCH_APPS_ROOT's (another
+ * checkout, e.g. a git worktree of an earlier commit, built there): the same scenarios then
+ * measure that code. Run with --no-build, which builds only this checkout.
+ */
+export const APPS_ROOT = process.env.BENCH_APPS_ROOT ? resolve(process.env.BENCH_APPS_ROOT) : ROOT_DIR;
+const entryOf = (name) =>
+  APPS_ROOT === ROOT_DIR ? appEntry(name) : resolve(APPS_ROOT, 'dist', name, 'apps', name, 'src', 'main.js');
+
+/** The commit the measured apps were built from, and whether apps/ or libs/ had local edits. */
+export function appsBuild() {
+  const git = (...args) => spawnSync('git', ['-C', APPS_ROOT, ...args], { encoding: 'utf8' }).stdout.trim();
+  return {
+    root: APPS_ROOT,
+    commit: git('rev-parse', '--short', 'HEAD'),
+    uncommittedEdits: git('status', '--porcelain', '--', 'apps', 'libs') !== '',
+  };
+}
+
 /** Starts a built app with `env` on top of the bench databases; resolves once /health answers. */
 export async function startApp(name, env, port, nodeArgs = []) {
-  const child = spawn(process.execPath, [...nodeFlags(name), ...nodeArgs, appEntry(name)], {
-    cwd: ROOT_DIR,
+  const child = spawn(process.execPath, [...nodeFlags(name), ...nodeArgs, entryOf(name)], {
+    cwd: APPS_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -30,7 +30,36 @@ function describe(row) {
   if (row.ratioToRaw !== undefined) parts.push(`${row.ratioToRaw} × raw`);
   if (row.peakRssMiB)
     parts.push(`peak RSS file ${row.peakRssMiB.file} MiB, socket ${row.peakRssMiB.socket} MiB`);
+  if (row.rssMiB) parts.push(...memory(row));
   return parts.join('  ');
+}
+
+/** The connections scenario's columns: the socket app's memory, and what became of the clients. */
+function memory(row) {
+  const parts = [
+    `socket RSS ${fmt(row.rssMiB.baseline)} → ${fmt(row.rssMiB.peak)} MiB (+${fmt(row.rssMiB.growth)}), live +${fmt(row.liveMiB.growth)} MiB`,
+  ];
+  if (row.perConnectionKiB)
+    parts.push(
+      `per connection ${fmt(row.perConnectionKiB.live)} KiB live, ${fmt(row.perConnectionKiB.rss)} KiB RSS (${fmt(row.openWhenMeasured ?? row.joined)} open)`,
+    );
+  if (row.closeCodes) {
+    const codes = Object.entries(row.closeCodes).map(([code, n]) => `${n}× ${code}`);
+    const fromSend = row.closedAfterSendSec ? `, ${row.closedAfterSendSec.p50} s after its message` : '';
+    const after = row.closedAfterSec
+      ? ` after p50 ${row.closedAfterSec.p50} s, max ${row.closedAfterSec.max} s${fromSend}`
+      : '';
+    parts.push(
+      `closed by server ${row.closedByServer}/${row.connections}${codes.length ? ` (${codes.join(', ')}${after})` : ''}`,
+    );
+    if (row.answeredConnectError)
+      parts.push(`${row.answeredConnectError} answered CONNECT_ERROR, last at ${row.lastAnswerSec} s`);
+  }
+  if (row.sent !== undefined)
+    parts.push(
+      `${fmt(row.sentMB)} MB sent in ${row.sendSec} s · ${row.droppedAfterSec === null ? 'never dropped' : `dropped after ${row.droppedAfterSec} s (${row.sentBeforeDropMB} MB sent by then)`}`,
+    );
+  return parts;
 }
 
 export function table(results) {

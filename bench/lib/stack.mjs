@@ -37,8 +37,14 @@ export function profileArgs(name) {
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(name ? [`--cpu-prof-name=${name}.cpuprofile`] : [])];
 }
 
-/** The chat stack on the bench databases; `apps` picks which of the four to run. */
-export async function startChatStack(bench, { apps = ['api', 'socket', 'worker'], env = {} } = {}) {
+/**
+ * The chat stack on the bench databases; `apps` picks which of the four to run, `nodeArgs` adds
+ * Node flags to one app's process (e.g. { socket: ['--inspect=127.0.0.1:9230'] }).
+ */
+export async function startChatStack(
+  bench,
+  { apps = ['api', 'socket', 'worker'], env = {}, nodeArgs: appArgs = {} } = {},
+) {
   const grpcPort = await freePort();
   const base = {
     REDIS_URL: bench.redisUrl,
@@ -58,7 +64,10 @@ export async function startChatStack(bench, { apps = ['api', 'socket', 'worker']
   const running = {};
   const start = async (app) => {
     const port = await freePort();
-    running[app] = await startApp(app, { ...base, [PORT_VARS[app]]: String(port) }, port, nodeArgs);
+    running[app] = await startApp(app, { ...base, [PORT_VARS[app]]: String(port) }, port, [
+      ...nodeArgs,
+      ...(appArgs[app] ?? []),
+    ]);
     return running[app];
   };
   try {
