@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { InternalTokenService } from '@chat/auth';
 import { loadConfig } from '@chat/config';
-import { ErrorCode, type Message } from '@chat/contracts';
+import { ErrorCode, type Ack, type Message } from '@chat/contracts';
 import { bearerMetadata, createFileServiceClient, errorCodeOf, UPLOAD_CHUNK_BYTES } from '@chat/grpc';
 import { startApi } from '../../api/src/start-api.js';
 import { startSocket } from '../../socket/src/start-socket.js';
@@ -38,11 +38,22 @@ function files(dir: string): string[] {
     .map((e) => relative(dir, join(e.parentPath, e.name)));
 }
 
+/** Sends a file as a client would: inline when small, in chunks (file:begin, file:chunk) when not. */
 async function send(
   file: { name: string; data: Buffer; mime?: string },
   clientMsgId = randomBytes(6).toString('hex'),
-) {
-  return aliceSocket.timeout(30_000).emitWithAck('chat:send', { roomId, clientMsgId, file });
+): Promise<Ack<{ message: Message }>> {
+  const socket = aliceSocket.timeout(30_000);
+  if (file.data.length <= 512 * 1024) return socket.emitWithAck('chat:send', { roomId, clientMsgId, file });
+  const { name, mime, data } = file;
+  const begun = await socket.emitWithAck('file:begin', { roomId, name, mime, size: data.length });
+  if (!begun.ok) return begun;
+  for (let offset = 0; offset < data.length; offset += begun.chunkSize) {
+    const chunk = data.subarray(offset, offset + begun.chunkSize);
+    const ack = await socket.emitWithAck('file:chunk', { uploadId: begun.uploadId, offset, data: chunk });
+    if (!ack.ok) return ack;
+  }
+  return socket.emitWithAck('chat:send', { roomId, clientMsgId, uploadId: begun.uploadId });
 }
 
 async function download(url: string, headers: Record<string, string> = {}) {

@@ -23,8 +23,8 @@ export interface ConnectionLimits {
 export function connectionLimits(config: AppConfig): ConnectionLimits {
   return {
     preAuthBytes: config.SOCKET_PREAUTH_MAX_BYTES,
-    // A whole file may still travel inside one chat:send (file.data).
-    authenticatedBytes: config.MAX_FILE_BYTES + 1024 * 1024,
+    // A file up to this size may travel inside one chat:send (file.data); larger ones in chunks.
+    authenticatedBytes: config.SOCKET_MAX_MESSAGE_BYTES,
   };
 }
 

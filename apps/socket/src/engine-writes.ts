@@ -231,7 +231,7 @@ export function textFrame(text: string, bytes: number): Buffer {
 /** What outboundBytes and whenFlushed read of an engine.io connection (checked at run time). */
 interface BufferedConnection {
   readyState?: string;
-  writeBuffer?: Array<{ data?: unknown }>;
+  writeBuffer?: Array<{ data?: unknown; options?: { wsPreEncodedFrame?: unknown } }>;
   transport?: {
     socket?: { bufferedAmount?: unknown };
     on?(event: string, listener: () => void): unknown;
@@ -243,7 +243,8 @@ interface BufferedConnection {
 
 /**
  * Bytes the server holds for a connection that the client has not taken yet: packets waiting
- * in engine.io's write buffer (while the previous write is unfinished) and what ws has handed
+ * in engine.io's write buffer (while the previous write is unfinished), with the pre-encoded
+ * frames socket.io keeps beside broadcast packets, and what ws has handed
  * to Node's socket (`bufferedAmount`, public in ws) but the kernel has not accepted. A client
  * that stops reading makes this grow.
  */
@@ -254,6 +255,9 @@ export function outboundBytes(conn: unknown): number {
     for (const packet of c.writeBuffer) {
       const data = packet?.data;
       bytes += typeof data === 'string' ? data.length : Buffer.isBuffer(data) ? data.length : 0;
+      // A broadcast also keeps socket.io's pre-encoded frame of it, as large again.
+      const frame = packet?.options?.wsPreEncodedFrame;
+      if (Array.isArray(frame)) for (const part of frame) if (Buffer.isBuffer(part)) bytes += part.length;
     }
   const ws = c.transport?.socket?.bufferedAmount;
   return bytes + (typeof ws === 'number' ? ws : 0);

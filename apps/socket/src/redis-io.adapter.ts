@@ -4,6 +4,7 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
+import { Decoder, Encoder } from 'socket.io-parser';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { createRedisClient, type RedisClient } from '@chat/redis';
 import { connectionLimits, dropSlowConsumers, guardConnection } from './connection-guard.js';
@@ -46,9 +47,12 @@ export class RedisIoAdapter extends IoAdapter {
         serverNoContextTakeover: true,
         clientNoContextTakeover: true,
       },
-      // An authenticated connection's largest message: a whole file (chat:send with file.data).
+      // An authenticated connection's largest message (a small file inline, or a file:chunk).
       // Before authentication guardConnection holds every connection to SOCKET_PREAUTH_MAX_BYTES.
       maxHttpBufferSize: limits.authenticatedBytes,
+      // One binary attachment per event (file.data, a chunk's data): socket.io's parser would
+      // buffer ten of them before the event reaches a handler.
+      parser: { Encoder, Decoder: SingleAttachmentDecoder },
       connectTimeout: config.SOCKET_AUTH_TIMEOUT_MS,
       // a dead connection is dropped within pingInterval + pingTimeout
       pingInterval: config.SOCKET_PING_INTERVAL_MS,
@@ -119,6 +123,13 @@ export class RedisIoAdapter extends IoAdapter {
     await super.close(server);
     const client = this.client;
     if (client) await client.quit().catch(() => client.disconnect());
+  }
+}
+
+/** socket.io's decoder, refusing events with more than one binary attachment. */
+class SingleAttachmentDecoder extends Decoder {
+  constructor() {
+    super({ maxAttachments: 1 });
   }
 }
 

@@ -28,8 +28,7 @@ export interface ChatClientOptions {
   pingIntervalMs?: number;
   /**
    * The server's file size limit (MAX_FILE_BYTES; default 10 MiB): a bigger file is refused here
-   * with FILE_TOO_LARGE instead of being sent, since the server drops a connection whose packet
-   * is far over it.
+   * with FILE_TOO_LARGE instead of being uploaded.
    */
   maxFileBytes?: number;
   /** Passed to socket.io-client (e.g. transports, path). */
@@ -42,9 +41,9 @@ export interface SendInput {
   /** Chosen by the client for idempotency; generated when omitted. */
   clientMsgId?: string;
   /**
-   * Told how much of a file has left this client (an estimate from the WebSocket's send buffer;
-   * over long-polling only 0 and the end are known). At `sentBytes === totalBytes` the server is
-   * still checking and storing the file: the send resolves when it is durable.
+   * Told how much of a file the server has received (each chunk's ack; a small file sent inline
+   * reports 0 and the end). At `sentBytes === totalBytes` the server is still checking and
+   * storing the file: the send resolves when it is durable.
    */
   onProgress?: (progress: SendProgress) => void;
 }
@@ -86,6 +85,8 @@ interface Outgoing {
   reject: (error: Error) => void;
   /** Sent on the current connection and waiting for its ack. */
   inFlight: boolean;
+  /** The file's chunked upload, kept across reconnects so it resumes where it stood. */
+  uploadId?: string;
 }
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -100,6 +101,11 @@ const RETRYABLE = new Set<string>([
   ErrorCode.RATE_LIMITED,
   ErrorCode.UNAVAILABLE,
 ]);
+
+/** Files up to this size go inside the chat:send; larger ones in chunks (file:begin, file:chunk). */
+const INLINE_FILE_BYTES = 64 * 1024;
+/** Chunks sent ahead of their acks: enough to keep a link busy, a bounded amount for the server. */
+const CHUNK_WINDOW = 3;
 
 function byteSize(data: Uint8Array | ArrayBuffer | Blob): number {
   return data instanceof Uint8Array || data instanceof ArrayBuffer ? data.byteLength : data.size;
@@ -343,62 +349,102 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       item.file = { ...item.file, data: bytes };
       file = { name: item.file.name, ...(item.file.mime && { mime: item.file.mime }), data: bytes };
     }
+    const retryLater = () => {
+      item.inFlight = false;
+      if (this.socket.connected) setTimeout(() => void this.transmit(item), this.delay(1));
+    };
+    const fail = (code: string, message: string) => {
+      item.inFlight = false;
+      if (!this.outbox.has(item.clientMsgId)) return;
+      if (RETRYABLE.has(code)) return void setTimeout(() => void this.transmit(item), this.delay(1));
+      this.outbox.delete(item.clientMsgId);
+      item.reject(new ChatError(code, message));
+    };
+    const chunked = file !== undefined && file.data.byteLength > INLINE_FILE_BYTES;
+    if (file && chunked) {
+      try {
+        item.uploadId = await this.upload(item, file);
+      } catch (error) {
+        if (!(error instanceof ChatError)) return retryLater(); // no ack in time, or disconnected
+        return fail(error.code, error.message);
+      }
+    }
     const payload = {
       roomId: item.roomId,
       clientMsgId: item.clientMsgId,
       ...(item.content !== undefined && { content: item.content }),
-      ...(file && { file }),
+      ...(chunked ? { uploadId: item.uploadId } : file && { file }),
     };
-    const sending = this.socket.timeout(this.ackTimeoutMs).emitWithAck(SocketEvent.ChatSend, payload);
-    const stopProgress =
-      file && item.onProgress ? this.trackUpload(file.data.byteLength, item.onProgress) : null;
+    if (file && !chunked) item.onProgress?.({ sentBytes: 0, totalBytes: file.data.byteLength });
     let ack: Ack<{ message: Message }>;
     try {
-      ack = await sending;
+      ack = await this.socket.timeout(this.ackTimeoutMs).emitWithAck(SocketEvent.ChatSend, payload);
     } catch {
       // No ack in time (or the connection dropped): send again, same clientMsgId.
-      stopProgress?.(false);
-      item.inFlight = false;
-      if (this.socket.connected) setTimeout(() => void this.transmit(item), this.delay(1));
-      return;
+      return retryLater();
     }
-    stopProgress?.(ack.ok);
-    item.inFlight = false;
-    if (!this.outbox.has(item.clientMsgId)) return;
     if (ack.ok) {
+      item.inFlight = false;
+      if (!this.outbox.has(item.clientMsgId)) return;
+      if (file) item.onProgress?.({ sentBytes: file.data.byteLength, totalBytes: file.data.byteLength });
       this.outbox.delete(item.clientMsgId);
       item.resolve(ack.message);
-    } else if (RETRYABLE.has(ack.error.code)) {
-      setTimeout(() => void this.transmit(item), this.delay(1));
-    } else {
-      this.outbox.delete(item.clientMsgId);
-      item.reject(new ChatError(ack.error.code, ack.error.message));
-    }
+    } else if (chunked && ack.error.code === ErrorCode.NOT_FOUND && item.uploadId) {
+      // The upload expired before the send: upload it again.
+      item.uploadId = undefined;
+      retryLater();
+    } else fail(ack.error.code, ack.error.message);
   }
 
   /**
-   * Reports a file's upload progress from the WebSocket's send buffer, called right after the
-   * emit queued the payload: what of it is no longer buffered has gone out. Returns the function
-   * that stops it (with the final figure when the send succeeded).
+   * Uploads the item's file in chunks, resuming its upload if it has one: at most CHUNK_WINDOW
+   * chunks unacknowledged, progress from each ack. Resolves with the upload id once the server
+   * has every byte; rejects with a ChatError for a refusal, anything else for a lost connection.
    */
-  private trackUpload(
-    totalBytes: number,
-    onProgress: (progress: SendProgress) => void,
-  ): (done: boolean) => void {
-    const ws = (this.socket.io.engine?.transport as { ws?: { bufferedAmount?: number } } | undefined)?.ws;
-    const report = (sentBytes: number) =>
-      onProgress({ sentBytes: Math.max(0, Math.min(totalBytes, Math.round(sentBytes))), totalBytes });
-    report(0);
-    const buffered = () => ws?.bufferedAmount;
-    const start = buffered();
-    // What was buffered before this payload is what the buffer drains back to.
-    const baseline = start === undefined ? 0 : Math.max(0, start - totalBytes);
-    const timer =
-      start === undefined ? null : setInterval(() => report(totalBytes - (buffered()! - baseline)), 100);
-    return (done) => {
-      if (timer) clearInterval(timer);
-      if (done) report(totalBytes);
-    };
+  private async upload(
+    item: Outgoing,
+    file: { name: string; mime?: string; data: Uint8Array },
+  ): Promise<string> {
+    const emit = (event: 'file:begin' | 'file:chunk', payload: object) =>
+      (
+        this.socket.timeout(this.ackTimeoutMs) as unknown as {
+          emitWithAck(event: string, payload: unknown): Promise<Ack<Record<string, unknown>>>;
+        }
+      ).emitWithAck(event, payload);
+    const size = file.data.byteLength;
+    let begun = item.uploadId ? await emit(SocketEvent.FileBegin, { uploadId: item.uploadId }) : null;
+    if (!begun?.ok)
+      begun = await emit(SocketEvent.FileBegin, {
+        roomId: item.roomId,
+        name: file.name,
+        ...(file.mime && { mime: file.mime }),
+        size,
+      });
+    if (!begun.ok) throw new ChatError(begun.error.code, begun.error.message);
+    const uploadId = begun.uploadId as string;
+    const chunkSize = begun.chunkSize as number;
+    item.uploadId = uploadId;
+    let offset = begun.received as number;
+    item.onProgress?.({ sentBytes: offset, totalBytes: size });
+    const inFlight = new Set<Promise<void>>();
+    while (offset < size) {
+      const end = Math.min(size, offset + chunkSize);
+      const sending = emit(SocketEvent.FileChunk, {
+        uploadId,
+        offset,
+        data: file.data.subarray(offset, end),
+      }).then((ack) => {
+        if (!ack.ok) throw new ChatError(ack.error.code, ack.error.message);
+        item.onProgress?.({ sentBytes: ack.received as number, totalBytes: size });
+      });
+      const tracked = sending.finally(() => inFlight.delete(tracked));
+      tracked.catch(() => undefined); // seen by the race or the final wait
+      inFlight.add(tracked);
+      offset = end;
+      if (inFlight.size >= CHUNK_WINDOW) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    return uploadId;
   }
 
   private async refreshToken(): Promise<void> {

@@ -175,6 +175,20 @@ export const envSchema = z.object({
   /** Lifetime of a signed file link; links are re-signed every time a message is read. */
   FILE_URL_TTL_SEC: positiveInt(86_400),
   FILE_UPLOAD_TIMEOUT_MS: positiveInt(30_000),
+  /**
+   * Chunked uploads (file:begin, file:chunk): the largest chunk, how long an upload may sit idle
+   * (the window to resume after a reconnect), how long it may take in all, and how many one
+   * user may have open on an instance.
+   */
+  UPLOAD_CHUNK_BYTES: positiveInt(256 * 1024),
+  UPLOAD_IDLE_TIMEOUT_SEC: positiveInt(120),
+  UPLOAD_SESSION_TTL_SEC: positiveInt(900),
+  MAX_UPLOADS_PER_USER: positiveInt(3),
+  /**
+   * The largest socket.io message of an authenticated connection, an inline file
+   * (chat:send file.data) included: larger files go in chunks.
+   */
+  SOCKET_MAX_MESSAGE_BYTES: positiveInt(1024 * 1024 + 64 * 1024),
   /** Files expire (and are deleted by the worker) this many days after upload; 0 keeps them. */
   FILE_RETENTION_DAYS: z.coerce.number().min(0).default(0),
   /**

@@ -46,6 +46,7 @@ export function buildAsyncApiDocument(openApiSchemas: Record<string, Schema>): S
     description: ROOM_ID_DESCRIPTION,
     examples: [ROOM_ID_EXAMPLE],
   };
+  const uploadId = { type: 'string', format: 'uuid', description: 'the upload, as file:begin answered it' };
   const presenceUser = {
     type: 'object',
     required: ['id', 'username'],
@@ -112,14 +113,66 @@ export function buildAsyncApiDocument(openApiSchemas: Record<string, Schema>): S
               data: {
                 type: 'string',
                 format: 'binary',
-                description: 'binary attachment (Buffer / ArrayBuffer view), ≤ MAX_FILE_BYTES',
+                description:
+                  'binary attachment (Buffer / ArrayBuffer view); the whole message is at most SOCKET_MAX_MESSAGE_BYTES (1 MiB + 64 KiB): larger files go in chunks (uploadId)',
               },
             },
+          },
+          uploadId: {
+            ...uploadId,
+            description: 'instead of file: a file uploaded in chunks (file:begin, file:chunk), complete',
           },
         },
         examples: [{ roomId: ROOM_ID_EXAMPLE, clientMsgId: 'b3c1e0a2', content: 'hello' }],
       },
       ack: ack(ackOk({ message: ref('Message') }, ['message'])),
+    },
+    [SocketEvent.FileBegin]: {
+      summary:
+        'Start an upload in chunks ({roomId, name, mime?, size}: the same access check and send rate as chat:send; FILE_TOO_LARGE past MAX_FILE_BYTES; RATE_LIMITED past MAX_UPLOADS_PER_USER open uploads), or resume one after a reconnect ({uploadId}: NOT_FOUND when it expired, after UPLOAD_IDLE_TIMEOUT_SEC idle, or lives on another instance).',
+      payload: {
+        oneOf: [
+          {
+            type: 'object',
+            required: ['roomId', 'name', 'size'],
+            properties: {
+              roomId,
+              name: { type: 'string', minLength: 1, maxLength: 255 },
+              mime: { type: 'string', description: 'a hint only: the type is detected from the bytes' },
+              size: { type: 'integer', minimum: 1, description: 'the whole file, bytes' },
+            },
+          },
+          { type: 'object', required: ['uploadId'], properties: { uploadId } },
+        ],
+      },
+      ack: ack(
+        ackOk(
+          {
+            uploadId,
+            chunkSize: { type: 'integer', description: 'the largest chunk (UPLOAD_CHUNK_BYTES)' },
+            received: { type: 'integer', description: 'bytes received so far: the next chunk’s offset' },
+          },
+          ['uploadId', 'chunkSize', 'received'],
+        ),
+      ),
+    },
+    [SocketEvent.FileChunk]: {
+      summary:
+        'One chunk of an upload, streamed on to the file service; the ack (once it is on its way) is the credit for the next. Keep at most a few unacknowledged (RATE_LIMITED past 4). VALIDATION for a wrong offset or a chunk over chunkSize; NOT_FOUND for an unknown upload.',
+      payload: {
+        type: 'object',
+        required: ['uploadId', 'offset', 'data'],
+        properties: {
+          uploadId,
+          offset: {
+            type: 'integer',
+            minimum: 0,
+            description: 'bytes received so far, with chunks in flight',
+          },
+          data: { type: 'string', format: 'binary', description: 'at most chunkSize bytes' },
+        },
+      },
+      ack: ack(ackOk({ received: { type: 'integer' } }, ['received'])),
     },
     [SocketEvent.PresenceGet]: {
       summary: 'Who is online in a room (members only).',

@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from './error-code.js';
+import { parseUploadId } from './file-upload.validation.js';
 import { parseRoomId } from './room-id.js';
 import type { ChatSendPayload, RoomJoinPayload, RoomPayload } from './socket-events.js';
 import { isStreamId } from './stream-id.js';
@@ -59,6 +60,8 @@ export function parseChatSend(payload: unknown, limits: ChatLimits): ChatSendPay
       throw new AppError(ErrorCode.FILE_TOO_LARGE, `file must be at most ${limits.maxFileBytes} bytes`);
     }
     result.file = { name: file.name, mime: file.mime as string | undefined, data: file.data };
+  } else if (p.uploadId !== undefined && p.uploadId !== null) {
+    result.uploadId = parseUploadId(p.uploadId);
   } else if (content.trim().length === 0) {
     throw invalid('content must not be empty when no file is sent');
   }

@@ -5,6 +5,7 @@ export {
   type ChatLimits,
 } from './chat-send.validation.js';
 export { AppError, ErrorCode, HTTP_STATUS_BY_CODE } from './error-code.js';
+export { parseFileBegin, parseFileChunk, parseUploadId } from './file-upload.validation.js';
 export {
   ROOM_ID_DESCRIPTION,
   ROOM_ID_EXAMPLE,
@@ -21,6 +22,10 @@ export {
   type ChatSendFile,
   type ChatSendPayload,
   type ClientToServerEvents,
+  type FileBeginPayload,
+  type FileBeginResult,
+  type FileChunkPayload,
+  type FileResumePayload,
   type PresenceUpdate,
   type PresenceUser,
   type RoomJoinPayload,

@@ -7,6 +7,8 @@ export const SocketEvent = {
   RoomJoin: 'room:join',
   RoomLeave: 'room:leave',
   ChatSend: 'chat:send',
+  FileBegin: 'file:begin',
+  FileChunk: 'file:chunk',
   ChatMessage: 'chat:message',
   PresenceGet: 'presence:get',
   PresenceUpdate: 'presence:update',
@@ -72,7 +74,39 @@ export interface ChatSendPayload {
   roomId: string;
   clientMsgId: string;
   content?: string;
+  /** A file small enough for one socket message (SOCKET_MAX_MESSAGE_BYTES); larger ones: uploadId. */
   file?: ChatSendFile;
+  /** A file uploaded in chunks (file:begin, file:chunk), complete, into this room. */
+  uploadId?: string;
+}
+
+/** file:begin, a new upload. */
+export interface FileBeginPayload {
+  roomId: string;
+  name: string;
+  mime?: string;
+  /** The whole file's size in bytes. */
+  size: number;
+}
+
+/** file:begin, resuming an upload after a reconnect. */
+export interface FileResumePayload {
+  uploadId: string;
+}
+
+export interface FileBeginResult {
+  uploadId: string;
+  /** The largest chunk the server takes. */
+  chunkSize: number;
+  /** Bytes received so far: the offset of the next chunk. */
+  received: number;
+}
+
+export interface FileChunkPayload {
+  uploadId: string;
+  /** Must equal the bytes received so far (the acks' `received`, plus chunks in flight). */
+  offset: number;
+  data: Uint8Array;
 }
 
 /** Typed event maps for socket.io servers and clients. */
@@ -80,6 +114,13 @@ export interface ClientToServerEvents {
   'room:join': (payload: RoomJoinPayload, ack: (result: Ack<Partial<RoomJoinResult>>) => void) => void;
   'room:leave': (payload: RoomPayload, ack: (result: Ack) => void) => void;
   'chat:send': (payload: ChatSendPayload, ack: (result: Ack<{ message: Message }>) => void) => void;
+  /** Starts (or resumes) an upload of a file in chunks. */
+  'file:begin': (
+    payload: FileBeginPayload | FileResumePayload,
+    ack: (result: Ack<FileBeginResult>) => void,
+  ) => void;
+  /** One chunk; its ack is the credit for the next (keep at most a few unacknowledged). */
+  'file:chunk': (payload: FileChunkPayload, ack: (result: Ack<{ received: number }>) => void) => void;
   /** Who is online in a room (a member's view). */
   'presence:get': (payload: RoomPayload, ack: (result: Ack<{ users: PresenceUser[] }>) => void) => void;
   /** A fresh access token for this connection; its user must be the connection's user. */

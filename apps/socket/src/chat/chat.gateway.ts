@@ -16,17 +16,20 @@ import {
   AppError,
   ErrorCode,
   SocketEvent,
+  parseFileBegin,
+  parseFileChunk,
   parseJoinPayload,
   parseRoomPayload,
   type Ack,
   type AckError,
+  type FileBeginResult,
   type ClientToServerEvents,
   type Message,
   type PresenceUser,
   type RoomJoinResult,
   type ServerToClientEvents,
 } from '@chat/contracts';
-import { SpanKind, inSpan, type Span } from '@chat/tracing';
+import { SpanKind, correlationId, inSpan, messageTraceparent, type Span } from '@chat/tracing';
 import { RecoveryService } from '../delivery/recovery.service.js';
 import { RoomFeed } from '../delivery/room-feed.service.js';
 import { PresenceService } from '../presence/presence.service.js';
@@ -34,6 +37,7 @@ import { ChatService } from './chat.service.js';
 import { MembershipService } from './membership.service.js';
 import { SessionTimers } from './session-timers.js';
 import { SocketLimits } from './socket-limits.js';
+import { UploadSessions } from './upload-sessions.js';
 import { SocketStats } from '../stats/socket-stats.js';
 import { toAckError } from '../ack.js';
 import { connectionLimits, markAuthenticated } from '../connection-guard.js';
@@ -80,6 +84,7 @@ export class ChatGateway
     private readonly recovery: RecoveryService,
     private readonly presence: PresenceService,
     private readonly limits: SocketLimits,
+    private readonly uploads: UploadSessions,
     private readonly sessions: SessionTimers,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly stats: SocketStats,
@@ -200,6 +205,40 @@ export class ChatGateway
       return { ok: true };
     } catch (error) {
       return this.fail(SocketEvent.RoomLeave, error);
+    }
+  }
+
+  /**
+   * file:begin: a new upload into a room the user may send to (the same check as chat:send, and
+   * a send from the user's rate), or where an interrupted one stands.
+   */
+  @SubscribeMessage(SocketEvent.FileBegin)
+  async fileBegin(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<FileBeginResult>> {
+    try {
+      const payload = parseFileBegin(body);
+      const { user } = socket.data;
+      if ('uploadId' in payload) return { ok: true, ...this.uploads.resume(user.id, payload.uploadId) };
+      this.limits.takeSend(user.id);
+      await this.assertMemberOnce(socket, payload.roomId);
+      return { ok: true, ...this.uploads.begin(user.id, payload, correlationId(messageTraceparent())!) };
+    } catch (error) {
+      return this.fail(SocketEvent.FileBegin, error);
+    }
+  }
+
+  /** file:chunk: acked once the chunk is on its way to the file service (the sender's credit). */
+  @SubscribeMessage(SocketEvent.FileChunk)
+  async fileChunk(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<{ received: number }>> {
+    try {
+      return { ok: true, received: await this.uploads.chunk(socket.data.user.id, parseFileChunk(body)) };
+    } catch (error) {
+      return this.fail(SocketEvent.FileChunk, error);
     }
   }
 

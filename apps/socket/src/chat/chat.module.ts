@@ -7,11 +7,20 @@ import { ChatService } from './chat.service.js';
 import { FileUploadClient } from './file-upload.client.js';
 import { MembershipService } from './membership.service.js';
 import { SocketLimits } from './socket-limits.js';
+import { UploadSessions } from './upload-sessions.js';
 import { SessionTimers } from './session-timers.js';
 
 /** The socket.io gateway and the path of a message into the room's Redis stream. */
 @Module({
   imports: [DeliveryModule, PresenceModule, StatsModule],
-  providers: [ChatGateway, ChatService, MembershipService, FileUploadClient, SocketLimits, SessionTimers],
+  providers: [
+    ChatGateway,
+    ChatService,
+    MembershipService,
+    FileUploadClient,
+    UploadSessions,
+    SocketLimits,
+    SessionTimers,
+  ],
 })
 export class ChatModule {}

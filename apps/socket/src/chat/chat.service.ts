@@ -12,6 +12,7 @@ import {
 import { ChatStreamRepository, failedBeforeSending } from '@chat/redis';
 import { correlationId, messageTraceparent } from '@chat/tracing';
 import { FileUploadClient } from './file-upload.client.js';
+import { UploadSessions } from './upload-sessions.js';
 
 export interface SendResult {
   message: Message;
@@ -20,8 +21,9 @@ export interface SendResult {
 }
 
 /**
- * Validates and stores one chat message: a file first goes to the file service over gRPC, then
- * the XADD to the room's stream is what makes the message durable.
+ * Validates and stores one chat message: a file first goes to the file service over gRPC (sent
+ * inline, or uploaded before in chunks: UploadSessions), then the XADD to the room's stream is
+ * what makes the message durable.
  */
 @Injectable()
 export class ChatService {
@@ -31,6 +33,7 @@ export class ChatService {
   constructor(
     private readonly stream: ChatStreamRepository,
     private readonly files: FileUploadClient,
+    private readonly uploads: UploadSessions,
     private readonly signer: FileUrlSigner,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -45,14 +48,16 @@ export class ChatService {
     // The send's span (or a fresh id): the message's trace and correlation id from here on.
     const trace = messageTraceparent();
     let file: StoredFileRef | undefined;
-    if (payload.file) {
-      // A retried file message must not upload the file again.
+    if (payload.file || payload.uploadId) {
+      // A retried file message must not upload the file again (nor find its upload gone).
       const previous = await this.stream
         .findDuplicate(payload.roomId, user.id, payload.clientMsgId)
         .catch(() => null);
       if (previous)
         return { message: this.signer.withUrl(draftToMessage(previous.id, previous.draft)), duplicate: true };
-      file = await this.files.upload(payload.file, payload.roomId, user.id, correlationId(trace)!);
+      file = payload.file
+        ? await this.files.upload(payload.file, payload.roomId, user.id, correlationId(trace)!)
+        : await this.uploads.stored(user.id, payload.uploadId!, payload.roomId);
     }
     try {
       const result = await this.stream.append({
@@ -64,6 +69,7 @@ export class ChatService {
         ...(file && { file }),
         trace,
       });
+      if (payload.uploadId) this.uploads.finish(payload.uploadId);
       return {
         message: this.signer.withUrl(draftToMessage(result.id, result.draft)),
         duplicate: result.duplicate,

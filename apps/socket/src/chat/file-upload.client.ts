@@ -54,66 +54,102 @@ export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
     this.client.close();
   }
 
-  upload(
+  /** Uploads a whole file held in memory (chat:send with file.data). */
+  async upload(
     file: ChatSendFile,
     roomId: string,
     uploaderId: string,
     correlationId: string,
   ): Promise<StoredFileRef> {
-    return new Promise((resolve, reject) => {
-      const token = this.tokens.sign({ scope: 'upload', roomId, uploaderId }, 'socket');
-      const call = this.client.Upload(
-        bearerMetadata(token),
-        { deadline: Date.now() + this.config.FILE_UPLOAD_TIMEOUT_MS },
-        (error, stored) => {
-          if (error || !stored) {
-            const code = errorCodeOf(error);
-            if (code && PASSED_THROUGH.has(code))
-              return reject(new AppError(code, error?.details ?? 'file refused'));
-            this.logger.warn({ cid: correlationId }, `upload failed: ${error?.message ?? 'no response'}`);
-            return reject(
-              new AppError(
-                ErrorCode.FILE_UPLOAD_FAILED,
-                'the file could not be uploaded; nothing was stored',
-              ),
-            );
-          }
-          resolve({
-            id: stored.id,
-            name: stored.name,
-            mime: stored.mime,
-            size: stored.size,
-            ...(stored.has_thumbnail && { thumbnail: true }),
-          });
-        },
-      );
-      call.on('error', () => undefined); // reported through the callback
-      call.write({
-        metadata: {
-          name: file.name,
-          declared_mime: file.mime ?? '',
-          // Ignored by the file service (the token says), read by one of an earlier release.
-          room_id: roomId,
-          uploader_id: uploaderId,
-          correlation_id: correlationId,
-        },
-      });
-      const data = Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength);
-      // Respect the stream's backpressure: gRPC's send queue never holds more than a few chunks.
-      void (async () => {
-        for (let offset = 0; offset < data.length; offset += UPLOAD_CHUNK_BYTES) {
-          if (!call.write({ chunk: data.subarray(offset, offset + UPLOAD_CHUNK_BYTES) })) {
-            // The losing wait is aborted: left pending, its listeners would pile up per chunk.
-            const waits = new AbortController();
-            const drained = await Promise.race([
-              once(call, 'drain', { signal: waits.signal }).then(() => true),
-              once(call, 'close', { signal: waits.signal }).then(() => false),
-            ]).finally(() => waits.abort());
-            if (!drained) return;
-          }
-        }
-        call.end();
-      })().catch(() => call.cancel());
-    });
+    const stream = this.open({ name: file.name, mime: file.mime }, roomId, uploaderId, correlationId);
+    // A refusal ends the call early: the writes give up, the result says why.
+    await stream.write(file.data).catch(() => undefined);
+    stream.end();
+    return stream.result;
   }
+
+  /**
+   * Opens an upload to the file service: bytes written go on as they come, with the gRPC
+   * stream's backpressure (write resolves once the stream has taken the bytes), and `result`
+   * settles when the file service has stored or refused the file. `timeoutMs` bounds the whole
+   * call (default FILE_UPLOAD_TIMEOUT_MS).
+   */
+  open(
+    file: { name: string; mime?: string },
+    roomId: string,
+    uploaderId: string,
+    correlationId: string,
+    timeoutMs = this.config.FILE_UPLOAD_TIMEOUT_MS,
+  ): FileUploadStream {
+    const token = this.tokens.sign({ scope: 'upload', roomId, uploaderId }, 'socket');
+    let settle!: { resolve(ref: StoredFileRef): void; reject(error: AppError): void };
+    const result = new Promise<StoredFileRef>((resolve, reject) => (settle = { resolve, reject }));
+    result.catch(() => undefined); // awaited by whoever needs the file; a refusal is not unhandled
+    let closed = false;
+    const call = this.client.Upload(
+      bearerMetadata(token),
+      { deadline: Date.now() + timeoutMs },
+      (error, stored) => {
+        closed = true;
+        if (error || !stored) {
+          const code = errorCodeOf(error);
+          if (code && PASSED_THROUGH.has(code))
+            return settle.reject(new AppError(code, error?.details ?? 'file refused'));
+          this.logger.warn({ cid: correlationId }, `upload failed: ${error?.message ?? 'no response'}`);
+          return settle.reject(
+            new AppError(ErrorCode.FILE_UPLOAD_FAILED, 'the file could not be uploaded; nothing was stored'),
+          );
+        }
+        settle.resolve({
+          id: stored.id,
+          name: stored.name,
+          mime: stored.mime,
+          size: stored.size,
+          ...(stored.has_thumbnail && { thumbnail: true }),
+        });
+      },
+    );
+    call.on('error', () => undefined); // reported through the callback
+    call.write({
+      metadata: {
+        name: file.name,
+        declared_mime: file.mime ?? '',
+        // Ignored by the file service (the token says), read by one of an earlier release.
+        room_id: roomId,
+        uploader_id: uploaderId,
+        correlation_id: correlationId,
+      },
+    });
+    const write = async (bytes: Uint8Array): Promise<void> => {
+      const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let offset = 0; offset < data.length; offset += UPLOAD_CHUNK_BYTES) {
+        if (closed) throw new AppError(ErrorCode.FILE_UPLOAD_FAILED, 'the upload has ended');
+        if (!call.write({ chunk: data.subarray(offset, offset + UPLOAD_CHUNK_BYTES) })) {
+          // The losing wait is aborted: left pending, its listeners would pile up per chunk.
+          const waits = new AbortController();
+          const drained = await Promise.race([
+            once(call, 'drain', { signal: waits.signal }).then(() => true),
+            once(call, 'close', { signal: waits.signal }).then(() => false),
+          ]).finally(() => waits.abort());
+          if (!drained) throw new AppError(ErrorCode.FILE_UPLOAD_FAILED, 'the upload has ended');
+        }
+      }
+    };
+    return {
+      write,
+      end: () => call.end(),
+      cancel: () => call.cancel(),
+      result,
+    };
+  }
+}
+
+/** An upload in progress to the file service (see FileUploadClient.open). */
+export interface FileUploadStream {
+  write(bytes: Uint8Array): Promise<void>;
+  /** No more bytes: the file service checks and stores the file, then `result` settles. */
+  end(): void;
+  /** Abandons the upload: the file service discards what it received. */
+  cancel(): void;
+  result: Promise<StoredFileRef>;
 }
