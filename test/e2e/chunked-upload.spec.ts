@@ -93,7 +93,9 @@ it('uploads a file in chunks, each acked with the bytes received, then sends it'
   });
   expect((await download(sent.message as Message)).equals(data)).toBe(true);
   // The upload is spent; a retry of the send gets the original message back.
-  expect(await emit(socket, 'chat:send', { roomId, clientMsgId: 'chunked-1', uploadId })).toEqual(sent);
+  const again = await emit(socket, 'chat:send', { roomId, clientMsgId: 'chunked-1', uploadId });
+  const original = sent.message as Message;
+  expect(again).toMatchObject({ ok: true, message: { id: original.id, file: { id: original.file!.id } } });
   expect(await emit(socket, 'file:begin', { uploadId })).toMatchObject({
     ok: false,
     error: { code: 'NOT_FOUND' },
@@ -159,6 +161,24 @@ it('answers bad chunks, foreign uploads and early sends with clear codes, keepin
   // None of that broke the upload.
   await sendChunks(socket, uploadId, data, CHUNK, data.length);
   expect((await emit(socket, 'chat:send', { roomId, clientMsgId: 'early', uploadId })).ok).toBe(true);
+  // One upload is one message: another clientMsgId cannot send it again.
+  expect(await emit(socket, 'chat:send', { roomId, clientMsgId: 'again', uploadId })).toMatchObject({
+    ok: false,
+  });
+});
+
+it('sends one upload as one message, whatever two sends race for it', async () => {
+  const data = randomBytes(2 * CHUNK);
+  const socket = await open(alice);
+  const uploadId = (await emit(socket, 'file:begin', { roomId, name: 'once.bin', size: data.length }))
+    .uploadId as string;
+  await sendChunks(socket, uploadId, data, 0, data.length);
+  const [one, two] = await Promise.all([
+    emit(socket, 'chat:send', { roomId, clientMsgId: 'race-1', uploadId }),
+    emit(socket, 'chat:send', { roomId, clientMsgId: 'race-2', uploadId }),
+  ]);
+  expect([one.ok, two.ok].sort()).toEqual([false, true]);
+  expect((one.ok ? two : one).error!.code).toBe(ErrorCode.CONFLICT);
 });
 
 it('forgets an abandoned upload after its idle timeout', async () => {

@@ -1,7 +1,8 @@
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'node:net';
+import { io, type Socket as IoSocket } from 'socket.io-client';
 import type { ClientToServerEvents, Message, ServerToClientEvents } from '@chat/contracts';
 
-export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type ClientSocket = IoSocket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Connects like a frontend would; resolves once connected, rejects with the connect_error. */
 export function connect(
@@ -49,6 +50,26 @@ export function collect(socket: ClientSocket) {
           },
         };
       });
+    },
+  };
+}
+
+/**
+ * Makes a client stop reading (`pause()`: the kernel's buffers fill, then the server's) and read
+ * again (`resume()`), through the TCP socket under socket.io-client's WebSocket. ws resumes its
+ * socket by itself whenever its frame parser drains, so while paused that resume does nothing.
+ */
+export function tcpOf(socket: ClientSocket): { pause(): void; resume(): void } {
+  const tcp = (socket.io.engine.transport as unknown as { ws: { _socket: Socket } }).ws._socket;
+  const resume = tcp.resume.bind(tcp);
+  return {
+    pause() {
+      tcp.resume = () => tcp;
+      tcp.pause();
+    },
+    resume() {
+      tcp.resume = resume;
+      resume();
     },
   };
 }

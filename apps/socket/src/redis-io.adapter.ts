@@ -47,9 +47,10 @@ export class RedisIoAdapter extends IoAdapter {
         serverNoContextTakeover: true,
         clientNoContextTakeover: true,
       },
-      // An authenticated connection's largest message (a small file inline, or a file:chunk).
-      // Before authentication guardConnection holds every connection to SOCKET_PREAUTH_MAX_BYTES.
-      maxHttpBufferSize: limits.authenticatedBytes,
+      // Every transport starts at the stranger's limit, an upgrade's websocket while it probes
+      // included (engine.io gives it this server-wide value); markAuthenticated raises it to
+      // SOCKET_MAX_MESSAGE_BYTES for the connection (a small file inline, or a file:chunk).
+      maxHttpBufferSize: limits.preAuthBytes,
       // One binary attachment per event (file.data, a chunk's data): socket.io's parser would
       // buffer ten of them before the event reaches a handler.
       parser: { Encoder, Decoder: SingleAttachmentDecoder },

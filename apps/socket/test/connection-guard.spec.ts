@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'socket.io';
 import { WebSocket } from 'ws';
 import { ChatStreamRepository } from '@chat/redis';
@@ -8,7 +9,7 @@ import { startSocket } from '../src/start-socket.js';
 import { baseUrl } from '../../../test/support/apps.js';
 import { createRoom, createUser, uniqueName } from '../../../test/support/http.js';
 import { waitFor } from '../../../test/support/phases.js';
-import { connect, type ClientSocket } from '../../../test/support/socket.js';
+import { connect, tcpOf, type ClientSocket } from '../../../test/support/socket.js';
 
 /**
  * The attacks of a stranger with a WebSocket and no account, and of a member who stops reading:
@@ -51,6 +52,9 @@ afterAll(async () => {
   await apiApp.close();
 });
 
+/** The in-process socket app's socket.io server (RoomFeed holds it). */
+const socketServer = () => (socketApp.get(RoomFeed) as unknown as { server: Server }).server;
+
 /** An engine.io WebSocket connection that has received its open packet, and nothing more. */
 async function anonymous(): Promise<{ ws: WebSocket; closed: Promise<number> }> {
   const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, {
@@ -77,6 +81,25 @@ it('closes an anonymous connection that sends an event, or binary attachments, b
   binary.ws.send('451-["chat:send",{"_placeholder":true,"num":0}]');
   await binary.closed;
   expect(bystander.ws.readyState).toBe(WebSocket.OPEN);
+});
+
+it('closes an anonymous connection that sends CONNECT after CONNECT', async () => {
+  const { ws, closed } = await anonymous();
+  for (let i = 0; i < 5; i++) ws.send('40{"token":"junk"}');
+  await closed;
+});
+
+it('holds the websocket of an anonymous upgrade to the same limit while it probes', async () => {
+  const handshake = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+  const sid = (JSON.parse((await handshake.text()).slice(1)) as { sid: string }).sid;
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket&sid=${sid}`, {
+    perMessageDeflate: true,
+  });
+  raws.push(ws);
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  await new Promise((resolve) => ws.once('open', resolve));
+  ws.send(`2probe${'0'.repeat(1024 * 1024)}`, { compress: true });
+  expect(await closed).toBe(1009);
 });
 
 it('closes an anonymous connection whose message is over the limit, counted inflated', async () => {
@@ -116,12 +139,13 @@ it('drops a member that stops reading once the server holds the bound for it', a
   const socket = await connect(url, alice.accessToken);
   sockets.push(socket);
   expect(await socket.emitWithAck('room:join', { roomId })).toEqual({ ok: true });
-  const server = (socketApp.get(RoomFeed) as unknown as { server: Server }).server;
+  const server = socketServer();
   const id = socket.id!;
-  (socket.io.engine.transport as unknown as { ws: { _socket: { pause(): void } } }).ws._socket.pause();
+  tcpOf(socket).pause();
   // Live traffic of the room, far more than the kernel's buffers take.
   const stream = socketApp.get(ChatStreamRepository);
-  const content = 'y'.repeat(4000);
+  // Random text, so compression does not shrink it on the wire.
+  const content = randomBytes(3000).toString('base64');
   const sending = (async () => {
     for (let batch = 0; batch < 40 && server.of('/').sockets.has(id); batch++)
       await Promise.all(

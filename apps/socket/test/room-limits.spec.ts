@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Server } from 'socket.io';
 import { ErrorCode } from '@chat/contracts';
@@ -10,7 +11,7 @@ import { RoomFeed } from '../src/delivery/room-feed.service.js';
 import { baseUrl } from '../../../test/support/apps.js';
 import { createRoom, createUser, uniqueName } from '../../../test/support/http.js';
 import { waitFor } from '../../../test/support/phases.js';
-import { collect, connect, type ClientSocket } from '../../../test/support/socket.js';
+import { collect, connect, tcpOf, type ClientSocket } from '../../../test/support/socket.js';
 
 /**
  * What one client can make a socket instance do with room:join and room:leave: re-joins and
@@ -62,6 +63,9 @@ afterAll(async () => {
   await apiApp.close();
 });
 
+/** The in-process socket app's socket.io server (RoomFeed holds it). */
+const socketServer = () => (socketApp.get(RoomFeed) as unknown as { server: Server }).server;
+
 /** Subscribers of the room's live channel: one per instance that holds the room. */
 async function subscribers(roomId: string): Promise<number> {
   const [, count] = (await redis.call('PUBSUB', 'SHARDNUMSUB', RedisKeys.roomChannel(roomId))) as [
@@ -74,7 +78,11 @@ async function subscribers(roomId: string): Promise<number> {
 /** `count` stored messages of about `bytes` each, straight into the room's stream. */
 async function fill(roomId: string, count: number, bytes: number): Promise<string[]> {
   const stream = socketApp.get(ChatStreamRepository);
-  const content = 'x'.repeat(bytes);
+  // Random text: the connection compresses large frames, and a repeated letter would shrink
+  // 24 MB to a few hundred KB on the wire.
+  const content = randomBytes(Math.ceil((bytes * 3) / 4))
+    .toString('base64')
+    .slice(0, bytes);
   const results = await Promise.all(
     Array.from({ length: count }, () =>
       stream.append({ roomId, senderId: 's', senderName: 'sam', content, clientMsgId: uniqueName() }),
@@ -85,7 +93,7 @@ async function fill(roomId: string, count: number, bytes: number): Promise<strin
 
 /** The server side of a client's connection. */
 function serverConnection(client: ClientSocket): unknown {
-  const server = (socketApp.get(RoomFeed) as unknown as { server: Server }).server;
+  const server = socketServer();
   return server.of('/').sockets.get(client.id!)!.conn;
 }
 
@@ -158,9 +166,7 @@ it('replays at the pace the client reads, holding a bounded number of bytes for 
   // 24 MB: far more than the kernel's socket buffers on both sides can take.
   const ids = await fill(roomId, 6000, 4000);
   const socket = await open(alice.accessToken);
-  const tcp = (
-    socket.io.engine.transport as unknown as { ws: { _socket: { pause(): void; resume(): void } } }
-  ).ws._socket;
+  const tcp = tcpOf(socket);
   tcp.pause();
   const received = collect(socket);
   const ack = socket.emitWithAck('room:join', { roomId, lastMessageId: '0-0' });
@@ -187,8 +193,8 @@ it('disconnects a client that reads nothing while its replay waits', async () =>
   const roomId = await createRoom(api, alice);
   await fill(roomId, 6000, 4000);
   const socket = await open(alice.accessToken);
-  (socket.io.engine.transport as unknown as { ws: { _socket: { pause(): void } } }).ws._socket.pause();
-  const server = (socketApp.get(RoomFeed) as unknown as { server: Server }).server;
+  tcpOf(socket).pause();
+  const server = socketServer();
   const id = socket.id!;
   socket.emit('room:join', { roomId, lastMessageId: '0-0' }, () => undefined);
   await waitFor('the server to drop the stalled client', () => !server.of('/').sockets.has(id), {

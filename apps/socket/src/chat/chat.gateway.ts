@@ -177,8 +177,15 @@ export class ChatGateway
         throw error;
       }
       let result: RoomJoinResult | undefined;
-      if (lastMessageId) result = await this.recovery.joinAfter(socket, roomId, lastMessageId);
-      else await socket.join(roomId);
+      try {
+        if (lastMessageId) result = await this.recovery.joinAfter(socket, roomId, lastMessageId);
+        else await socket.join(roomId);
+      } catch (error) {
+        // Not joined after all: a retry must replay again, not be answered "already joined".
+        await socket.leave(roomId);
+        if (joinedRooms.delete(roomId)) this.releaseRoom(socket, roomId);
+        throw error;
+      }
       // A room:leave (or a disconnect) that came while the replay ran has released the room.
       if (!joinedRooms.has(roomId)) {
         await socket.leave(roomId);
@@ -220,7 +227,8 @@ export class ChatGateway
     try {
       const payload = parseFileBegin(body);
       const { user } = socket.data;
-      if ('uploadId' in payload) return { ok: true, ...this.uploads.resume(user.id, payload.uploadId) };
+      if ('uploadId' in payload)
+        return { ok: true, ...(await this.uploads.resume(user.id, payload.uploadId)) };
       this.limits.takeSend(user.id);
       await this.assertMemberOnce(socket, payload.roomId);
       return { ok: true, ...this.uploads.begin(user.id, payload, correlationId(messageTraceparent())!) };

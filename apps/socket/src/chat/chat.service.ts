@@ -57,7 +57,7 @@ export class ChatService {
         return { message: this.signer.withUrl(draftToMessage(previous.id, previous.draft)), duplicate: true };
       file = payload.file
         ? await this.files.upload(payload.file, payload.roomId, user.id, correlationId(trace)!)
-        : await this.uploads.stored(user.id, payload.uploadId!, payload.roomId);
+        : await this.uploads.stored(user.id, payload.uploadId!, payload.roomId, payload.clientMsgId);
     }
     try {
       const result = await this.stream.append({

@@ -15,6 +15,8 @@ const MAX_QUEUED_CHUNKS = 4;
 
 interface UploadSession {
   id: string;
+  /** The clientMsgId of the chat:send that uses this upload: the only one that may. */
+  sentAs?: string;
   userId: string;
   roomId: string;
   size: number;
@@ -104,9 +106,13 @@ export class UploadSessions implements OnApplicationShutdown {
     return { uploadId: id, chunkSize: this.chunkSize, received: 0 };
   }
 
-  /** Where an interrupted upload of the caller stands. */
-  resume(userId: string, uploadId: string): UploadProgress {
+  /**
+   * Where an interrupted upload of the caller stands, once the chunks it accepted are written
+   * (so `received` is where the next chunk must start).
+   */
+  async resume(userId: string, uploadId: string): Promise<UploadProgress> {
     const session = this.owned(userId, uploadId);
+    await session.tail;
     return { uploadId, chunkSize: this.chunkSize, received: session.received };
   }
 
@@ -152,14 +158,23 @@ export class UploadSessions implements OnApplicationShutdown {
    * yet is VALIDATION (send its remaining chunks first). The session stays until finish(): a
    * send that failed to store can be retried with the same uploadId.
    */
-  async stored(userId: string, uploadId: string, roomId: string): Promise<StoredFileRef> {
+  async stored(
+    userId: string,
+    uploadId: string,
+    roomId: string,
+    clientMsgId: string,
+  ): Promise<StoredFileRef> {
     const session = this.owned(userId, uploadId);
     if (session.roomId !== roomId) throw new AppError(ErrorCode.VALIDATION, 'the upload is for another room');
+    // One upload, one message: a retry carries the same clientMsgId (and is deduplicated).
+    if (session.sentAs !== undefined && session.sentAs !== clientMsgId)
+      throw new AppError(ErrorCode.CONFLICT, 'this upload is already being sent as another message');
     if (session.received < session.size)
       throw new AppError(
         ErrorCode.VALIDATION,
         `the upload is incomplete: ${session.received} of ${session.size} bytes received`,
       );
+    session.sentAs = clientMsgId;
     try {
       return await session.stream.result;
     } catch (error) {
