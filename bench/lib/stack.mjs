@@ -16,6 +16,7 @@ export const BENCH_SETTINGS = {
   // off: thousands of bench users register and log in from 127.0.0.1
   AUTH_RATE_LIMIT_PER_IP: '0',
   AUTH_RATE_LIMIT_PER_USERNAME: '0',
+  AUTH_RATE_LIMIT_PER_USERNAME_ALL: '0',
   REGISTER_RATE_LIMIT_PER_IP_PER_HOUR: '0',
   WORKER_INTERVAL_MS: '50',
   WORKER_BATCH_SIZE: '1000',

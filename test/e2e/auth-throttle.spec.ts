@@ -16,6 +16,7 @@ const LIMITS = {
   TRUST_PROXY: 'loopback',
   AUTH_RATE_LIMIT_PER_IP: '5',
   AUTH_RATE_LIMIT_PER_USERNAME: '3',
+  AUTH_RATE_LIMIT_PER_USERNAME_ALL: '6',
   AUTH_RATE_LIMIT_WINDOW_SEC: '60',
   REGISTER_RATE_LIMIT_PER_IP_PER_HOUR: '2',
 };
@@ -66,21 +67,25 @@ it('limits registrations per address, across instances', async () => {
   expect(other.status).toBe(201);
 });
 
-it('limits login attempts per username, however many addresses the guesser uses', async () => {
+it('limits failed logins per account: from one address, and from all addresses together', async () => {
   const username = uniqueName();
   expect(
     (await post(apps[0]!, '/auth/register', { username, password: 'right-password' }, '10.0.1.1')).status,
   ).toBe(201);
+  const login = (ip: string, password: string, app = 0) =>
+    post(apps[app]!, '/auth/login', { username, password }, ip);
   const guesses = [];
-  for (let i = 0; i < 3; i++)
-    guesses.push(
-      (await post(apps[i % 2]!, '/auth/login', { username, password: `guess-${i}` }, `10.0.2.${i}`)).status,
-    );
-  expect(guesses).toEqual([401, 401, 401]);
-  // The limit is reached: even the right password waits for the window.
-  const blocked = await post(apps[1]!, '/auth/login', { username, password: 'right-password' }, '10.0.2.9');
+  for (let i = 0; i < 4; i++) guesses.push((await login('10.0.2.1', `guess-${i}`, i % 2)).status);
+  // Three failures from this address for this account: the fourth attempt is refused.
+  expect(guesses).toEqual([401, 401, 401, 429]);
+  const blocked = await login('10.0.2.1', 'right-password');
   expect(blocked).toMatchObject({ status: 429, body: { code: ErrorCode.RATE_LIMITED } });
   expect(Number(blocked.retryAfter)).toBeGreaterThan(0);
+  // The owner, elsewhere, is not locked out by that guesser.
+  expect((await login('10.0.9.9', 'right-password', 1)).status).toBe(200);
+  // A guesser spread over addresses reaches the account's ceiling (6 failures a window).
+  for (let i = 0; i < 3; i++) expect((await login(`10.0.4.${i}`, `spread-${i}`)).status).toBe(401);
+  expect((await login('10.0.9.9', 'right-password', 1)).status).toBe(429);
 });
 
 it('limits login and refresh attempts per address', async () => {

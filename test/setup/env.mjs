@@ -15,6 +15,7 @@ process.env.RATE_LIMIT_PER_SEC = '0';
 // Every test user registers and logs in from 127.0.0.1: the auth-throttle test turns these on.
 process.env.AUTH_RATE_LIMIT_PER_IP = '0';
 process.env.AUTH_RATE_LIMIT_PER_USERNAME = '0';
+process.env.AUTH_RATE_LIMIT_PER_USERNAME_ALL = '0';
 process.env.REGISTER_RATE_LIMIT_PER_IP_PER_HOUR = '0';
 // Presence entries of a killed instance expire within 3 beats: keep that short in tests.
 process.env.PRESENCE_HEARTBEAT_MS = '500';

@@ -93,8 +93,10 @@ export const envSchema = z.object({
    * Login and refresh attempts per client IP per window:
    */
   AUTH_RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(30),
-  /** Login attempts per username per window, from anywhere (password guessing spread over IPs). */
+  /** Failed logins for one account from one address per window (then 429 for that address). */
   AUTH_RATE_LIMIT_PER_USERNAME: z.coerce.number().int().min(0).default(10),
+  /** Failed logins for one account from all addresses per window (a guesser spread over IPs). */
+  AUTH_RATE_LIMIT_PER_USERNAME_ALL: z.coerce.number().int().min(0).default(100),
   AUTH_RATE_LIMIT_WINDOW_SEC: positiveInt(60),
   /** Accounts registered per client IP per hour (each account is another send quota). */
   REGISTER_RATE_LIMIT_PER_IP_PER_HOUR: z.coerce.number().int().min(0).default(20),

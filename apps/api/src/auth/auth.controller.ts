@@ -10,6 +10,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { AppError, ErrorCode } from '@chat/contracts';
 import { AuthThrottle } from './auth-throttle.service.js';
 import { AuthService } from './auth.service.js';
 import { ErrorDto, LoginDto, RefreshDto, RegisterDto, TokensDto, UserDto } from './dto/credentials.dto.js';
@@ -52,7 +53,13 @@ export class AuthController {
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'wrong username or password' })
   async login(@Body() body: LoginDto, @Ip() ip: string): Promise<TokensDto> {
     await this.throttle.login(ip, body.username);
-    return this.auth.login(body.username, body.password);
+    try {
+      return await this.auth.login(body.username, body.password);
+    } catch (error) {
+      if (error instanceof AppError && error.code === ErrorCode.UNAUTHORIZED)
+        await this.throttle.loginFailed(ip, body.username);
+      throw error;
+    }
   }
 
   @Post('refresh')
