@@ -227,10 +227,12 @@ describe('chat:send', () => {
       ok: false,
       error: { code: ErrorCode.VALIDATION },
     });
-    const tooBig = await socket.emitWithAck('chat:send', {
+    // A file over MAX_FILE_BYTES is refused when its upload begins (larger than one message, it
+    // would go in chunks).
+    const tooBig = await socket.emitWithAck('file:begin', {
       roomId,
-      clientMsgId: 'big',
-      file: { name: 'a.bin', data: Buffer.alloc(10 * 1024 * 1024 + 1) },
+      name: 'a.bin',
+      size: 10 * 1024 * 1024 + 1,
     });
     expect(tooBig).toMatchObject({ ok: false, error: { code: ErrorCode.FILE_TOO_LARGE } });
     const file = await socket.emitWithAck('chat:send', {
