@@ -29,7 +29,10 @@ function describe(row) {
   if (row.completionSec !== undefined) parts.push(`done in ${row.completionSec} s`);
   if (row.ratioToRaw !== undefined) parts.push(`${row.ratioToRaw} × raw`);
   if (row.peakRssMiB)
-    parts.push(`peak RSS file ${row.peakRssMiB.file} MiB, socket ${row.peakRssMiB.socket} MiB`);
+    parts.push(
+      `peak RSS file ${row.peakRssMiB.file} MiB, socket ${row.peakRssMiB.socket} MiB` +
+        (row.riseMiB ? ` (+${row.riseMiB.socket} over its RSS before)` : ''),
+    );
   if (row.rssMiB) parts.push(...memory(row));
   return parts.join('  ');
 }

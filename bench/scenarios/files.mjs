@@ -1,5 +1,5 @@
 // files: uploads through socket.io → gRPC → disk (20 × 10 MiB, then 100 × 1 MiB): MB/s and the
-// peak memory of the file and socket apps.
+// peak memory of the file and socket apps, and how far the load raised it.
 import { runScript } from '../lib/script.mjs';
 
 export const title = 'files';
@@ -13,6 +13,7 @@ export async function run() {
       MBps: s.MBps,
       errorCount: s.failed,
       peakRssMiB: s.peakRssMiB,
+      riseMiB: s.riseMiB,
     })),
     checks: { 'zero failed uploads': result.scenarios.every((s) => s.failed === 0) },
   };
