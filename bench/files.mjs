@@ -71,7 +71,8 @@ const cpuSec = (name) => {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 
-const emit = (socket, event, body) => socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, body);
+// Uncompressed, as the SDK sends file bytes.
+const emit = (socket, event, body) => socket.compress(false).timeout(ACK_TIMEOUT_MS).emitWithAck(event, body);
 
 /** One file, as the SDK sends it; resolves with the chat:send ack or the first refusal. */
 async function sendFile(socket, roomId, clientMsgId, name, data) {

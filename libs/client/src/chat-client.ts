@@ -405,9 +405,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     item: Outgoing,
     file: { name: string; mime?: string; data: Uint8Array },
   ): Promise<string> {
+    // File bytes are not compressed on the way: most files already are (images, video,
+    // archives), and the server would inflate every chunk into new buffers.
     const emit = (event: 'file:begin' | 'file:chunk', payload: object) =>
       (
-        this.socket.timeout(this.ackTimeoutMs) as unknown as {
+        this.socket.compress(false).timeout(this.ackTimeoutMs) as unknown as {
           emitWithAck(event: string, payload: unknown): Promise<Ack<Record<string, unknown>>>;
         }
       ).emitWithAck(event, payload);
