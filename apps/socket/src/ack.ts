@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { AppError, ErrorCode, type AckError } from '@chat/contracts';
-import { isDatabaseUnavailable } from '@chat/observability';
+import { isDependencyUnavailable } from '@chat/observability';
 
 /**
  * Every socket handler's failure ack: our errors keep their code, a dependency that is down
@@ -8,7 +8,7 @@ import { isDatabaseUnavailable } from '@chat/observability';
  */
 export function toAckError(error: unknown, logger: Logger): AckError {
   if (error instanceof AppError) return { ok: false, error: { code: error.code, message: error.message } };
-  if (isDatabaseUnavailable(error))
+  if (isDependencyUnavailable(error))
     return {
       ok: false,
       error: { code: ErrorCode.UNAVAILABLE, message: 'a dependency is temporarily unavailable; retry later' },

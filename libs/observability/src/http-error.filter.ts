@@ -17,7 +17,7 @@ const REDIS_UNAVAILABLE_MESSAGES =
   /enableOfflineQueue options is false|^Connection is closed|^Command timed out|ECONNREFUSED|ETIMEDOUT/;
 
 /** The database or Redis is unreachable right now (503), as opposed to a bug (500). */
-export function isDatabaseUnavailable(error: unknown): boolean {
+export function isDependencyUnavailable(error: unknown): boolean {
   return (
     error instanceof Error &&
     (UNAVAILABLE_ERRORS.test(error.name) ||
@@ -73,7 +73,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       });
       return;
     }
-    if (isDatabaseUnavailable(exception)) {
+    if (isDependencyUnavailable(exception)) {
       this.logger.warn(`dependency unavailable: ${(exception as Error).message}`);
       res.setHeader('Retry-After', '1');
       res.status(503).json({

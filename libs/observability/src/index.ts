@@ -1,5 +1,5 @@
 export { bootstrap, exitOnSignals, type BootstrapOptions } from './bootstrap.js';
 export { HealthController, HealthRegistry, type HealthCheck } from './health.js';
-export { HttpErrorFilter, isDatabaseUnavailable } from './http-error.filter.js';
+export { HttpErrorFilter, isDependencyUnavailable } from './http-error.filter.js';
 export { MetricsController, MetricsService } from './metrics.js';
 export { ObservabilityModule } from './observability.module.js';
