@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { ChatClient } from '@chat/client';
 import { ErrorCode, type Message } from '@chat/contracts';
-import { createRoom, createUser, type TestUser } from '../support/http.js';
+import { createRoom, createRoomWith, createUser, type TestUser } from '../support/http.js';
 import { waitFor } from '../support/phases.js';
 import { freePort } from '../support/redis-server.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
@@ -19,6 +20,8 @@ const CHUNK = 64 * 1024;
 let api: AppProcess, file: AppProcess, socketApp: AppProcess;
 let alice: TestUser, bob: TestUser;
 let roomId: string;
+/** The settings every app of this file runs with. */
+let linked: Record<string, string>;
 const sockets: ClientSocket[] = [];
 
 beforeAll(async () => {
@@ -30,7 +33,7 @@ beforeAll(async () => {
     MAX_FILE_BYTES: String(4 * 1024 * 1024),
   };
   file = await startAppProcess('file', { ...env, FILE_GRPC_PORT: String(grpcPort) });
-  const linked = { ...env, FILE_PUBLIC_URL: file.url };
+  linked = { ...env, FILE_PUBLIC_URL: file.url };
   [api, socketApp] = await Promise.all([startAppProcess('api', linked), startAppProcess('socket', linked)]);
   [alice, bob] = [await createUser(api.url), await createUser(api.url)];
   roomId = await createRoom(api.url, alice);
@@ -212,5 +215,72 @@ it('lets the SDK upload a large file with progress from the acks', async () => {
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
   } finally {
     client.close();
+  }
+});
+
+it('acks a chunk only once the file service has taken it: a service that takes nothing gets four', async () => {
+  // Accepts connections, then neither reads nor answers: the gRPC call never gets going.
+  const held: Socket[] = [];
+  const blackHole = createServer((socket) => held.push(socket));
+  await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+  const { port } = blackHole.address() as AddressInfo;
+  const stuck = await startAppProcess('socket', { ...linked, FILE_GRPC_URL: `127.0.0.1:${port}` });
+  try {
+    const socket = await connect(stuck.url, alice.accessToken);
+    sockets.push(socket);
+    const data = randomBytes(8 * CHUNK);
+    const uploadId = (await emit(socket, 'file:begin', { roomId, name: 'held.bin', size: data.length }))
+      .uploadId as string;
+    const acked: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const offset = i * CHUNK;
+      void emit(socket, 'file:chunk', { uploadId, offset, data: data.subarray(offset, offset + CHUNK) }).then(
+        () => acked.push(i),
+        () => undefined, // the instance stops with these unanswered
+      );
+    }
+    // The fifth finds four queued: refused at once. Acks of the four, had they been sent on
+    // arrival, would have come before this one.
+    const fifth = await emit(socket, 'file:chunk', {
+      uploadId,
+      offset: 4 * CHUNK,
+      data: data.subarray(0, CHUNK),
+    });
+    expect(fifth).toMatchObject({ ok: false, error: { code: ErrorCode.RATE_LIMITED } });
+    expect(acked).toEqual([]);
+  } finally {
+    await stuck.stop();
+    for (const socket of held) socket.destroy();
+    blackHole.close();
+  }
+});
+
+it('takes at most MAX_UPLOADS_PER_INSTANCE uploads at once on an instance', async () => {
+  const small = await startAppProcess('socket', { ...linked, MAX_UPLOADS_PER_INSTANCE: '2' });
+  try {
+    const shared = await createRoomWith(api.url, alice, [bob]);
+    const [first, second] = [
+      await connect(small.url, alice.accessToken),
+      await connect(small.url, bob.accessToken),
+    ];
+    sockets.push(first, second);
+    const data = randomBytes(2 * CHUNK);
+    const begin = (socket: ClientSocket, name: string) =>
+      emit(socket, 'file:begin', { roomId: shared, name, size: data.length });
+    const one = await begin(first, 'one.bin');
+    expect((await begin(second, 'two.bin')).ok).toBe(true);
+    expect(await begin(second, 'three.bin')).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.RATE_LIMITED, message: expect.stringContaining('too many uploads') },
+    });
+    // An upload sent frees its place.
+    const uploadId = one.uploadId as string;
+    await sendChunks(first, uploadId, data, 0, data.length);
+    expect((await emit(first, 'chat:send', { roomId: shared, clientMsgId: 'capped', uploadId })).ok).toBe(
+      true,
+    );
+    expect((await begin(second, 'three.bin')).ok).toBe(true);
+  } finally {
+    await small.stop();
   }
 });

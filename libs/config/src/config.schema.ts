@@ -179,13 +179,15 @@ export const envSchema = z.object({
   FILE_UPLOAD_TIMEOUT_MS: positiveInt(30_000),
   /**
    * Chunked uploads (file:begin, file:chunk): the largest chunk, how long an upload may sit idle
-   * (the window to resume after a reconnect), how long it may take in all, and how many one
-   * user may have open on an instance.
+   * (the window to resume after a reconnect), how long it may take in all, how many one user
+   * may have open on an instance, and how many an instance takes at once (each holds at most
+   * four chunks: this bounds the memory of all uploads, 64 × 1 MiB by default).
    */
   UPLOAD_CHUNK_BYTES: positiveInt(256 * 1024),
   UPLOAD_IDLE_TIMEOUT_SEC: positiveInt(120),
   UPLOAD_SESSION_TTL_SEC: positiveInt(900),
   MAX_UPLOADS_PER_USER: positiveInt(3),
+  MAX_UPLOADS_PER_INSTANCE: positiveInt(64),
   /**
    * The largest socket.io message of an authenticated connection, an inline file
    * (chat:send file.data) included: larger files go in chunks.

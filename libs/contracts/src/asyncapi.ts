@@ -129,7 +129,7 @@ export function buildAsyncApiDocument(openApiSchemas: Record<string, Schema>): S
     },
     [SocketEvent.FileBegin]: {
       summary:
-        'Start an upload in chunks ({roomId, name, mime?, size}: the same access check and send rate as chat:send; FILE_TOO_LARGE past MAX_FILE_BYTES; RATE_LIMITED past MAX_UPLOADS_PER_USER open uploads), or resume one after a reconnect ({uploadId}: NOT_FOUND when it expired, after UPLOAD_IDLE_TIMEOUT_SEC idle, or lives on another instance).',
+        'Start an upload in chunks ({roomId, name, mime?, size}: the same access check and send rate as chat:send; FILE_TOO_LARGE past MAX_FILE_BYTES; RATE_LIMITED past MAX_UPLOADS_PER_USER open uploads, or past MAX_UPLOADS_PER_INSTANCE on the instance), or resume one after a reconnect ({uploadId}: NOT_FOUND when it expired, after UPLOAD_IDLE_TIMEOUT_SEC idle, or lives on another instance).',
       payload: {
         oneOf: [
           {

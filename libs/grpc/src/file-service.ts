@@ -41,6 +41,12 @@ export function createFileServiceClient(address: string): FileServiceClient {
   return new definition.chat.file.v1.FileService(address, credentials.createInsecure(), {
     'grpc.max_send_message_length': 2 * UPLOAD_CHUNK_BYTES,
     'grpc.keepalive_time_ms': 30_000,
+    // No retries and no retry buffer: otherwise grpc-js keeps up to 1 MiB of every call's
+    // messages (16 MiB a channel), and completes their writes before the transport takes them,
+    // even before it is connected. Without it, an upload's write completes when HTTP/2 has the
+    // bytes: that is the socket app's backpressure (test/e2e/chunked-upload.spec.ts).
+    'grpc.enable_retries': 0,
+    'grpc.per_rpc_retry_buffer_size': 0,
   });
 }
 

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { once } from 'node:events';
 import { InternalTokenService } from '@chat/auth';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { AppError, ErrorCode, type ChatSendFile, type StoredFileRef } from '@chat/contracts';
@@ -86,11 +85,15 @@ export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
     const result = new Promise<StoredFileRef>((resolve, reject) => (settle = { resolve, reject }));
     result.catch(() => undefined); // awaited by whoever needs the file; a refusal is not unhandled
     let closed = false;
+    // Settles when the call is over (answered, refused, cancelled): a write waiting on it gives up.
+    let markEnded!: () => void;
+    const ended = new Promise<false>((resolve) => (markEnded = () => resolve(false)));
     const call = this.client.Upload(
       bearerMetadata(token),
       { deadline: Date.now() + timeoutMs },
       (error, stored) => {
         closed = true;
+        markEnded();
         if (error || !stored) {
           const code = errorCodeOf(error);
           if (code && PASSED_THROUGH.has(code))
@@ -120,20 +123,23 @@ export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
         correlation_id: correlationId,
       },
     });
+    // The call's stream queues up to 16 messages (1 MiB here) before write() says "wait": a
+    // write resolves only when its last message has gone on to HTTP/2 (its callback), so what
+    // the socket app holds per upload is the chunk in hand, not the call's queue.
+    call.once('close', markEnded);
     const write = async (bytes: Uint8Array): Promise<void> => {
       const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      let sent: Promise<boolean> = Promise.resolve(true);
       for (let offset = 0; offset < data.length; offset += UPLOAD_CHUNK_BYTES) {
         if (closed) throw new AppError(ErrorCode.FILE_UPLOAD_FAILED, 'the upload has ended');
-        if (!call.write({ chunk: data.subarray(offset, offset + UPLOAD_CHUNK_BYTES) })) {
-          // The losing wait is aborted: left pending, its listeners would pile up per chunk.
-          const waits = new AbortController();
-          const drained = await Promise.race([
-            once(call, 'drain', { signal: waits.signal }).then(() => true),
-            once(call, 'close', { signal: waits.signal }).then(() => false),
-          ]).finally(() => waits.abort());
-          if (!drained) throw new AppError(ErrorCode.FILE_UPLOAD_FAILED, 'the upload has ended');
-        }
+        sent = new Promise((resolve) =>
+          call.write({ chunk: data.subarray(offset, offset + UPLOAD_CHUNK_BYTES) }, (error?: Error | null) =>
+            resolve(!error),
+          ),
+        );
       }
+      if (!(await Promise.race([sent, ended])))
+        throw new AppError(ErrorCode.FILE_UPLOAD_FAILED, 'the upload has ended');
     };
     return {
       write,

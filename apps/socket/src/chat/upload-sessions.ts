@@ -73,6 +73,12 @@ export class UploadSessions implements OnApplicationShutdown {
         ErrorCode.FILE_TOO_LARGE,
         `file must be at most ${this.config.MAX_FILE_BYTES} bytes`,
       );
+    // What the uploads of an instance hold is bounded: each at most MAX_QUEUED_CHUNKS chunks.
+    if (this.sessions.size >= this.config.MAX_UPLOADS_PER_INSTANCE)
+      throw new AppError(
+        ErrorCode.RATE_LIMITED,
+        'the server has too many uploads in progress; try again shortly',
+      );
     const open = this.perUser.get(userId) ?? 0;
     if (open >= this.config.MAX_UPLOADS_PER_USER)
       throw new AppError(
