@@ -9,7 +9,7 @@ export async function run() {
   return {
     settings: {},
     rows: result.scenarios.map((s) => ({
-      target: `${s.uploads} × ${s.sizeMiB} MiB, ${s.concurrency} at a time`,
+      target: `${s.uploads} × ${s.sizeMiB} MiB, ${s.concurrency} at a time${s.round ? `, ${s.round} round` : ''}`,
       MBps: s.MBps,
       errorCount: s.failed,
       peakRssMiB: s.peakRssMiB,
