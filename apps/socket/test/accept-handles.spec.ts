@@ -1,6 +1,6 @@
 import { createServer, get, type Server as HttpServer } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { addAcceptHandles } from '../src/accept-handles.js';
+import { addAcceptHandles } from '../src/transport/accept-handles.js';
 
 /**
  * libuv accepts one connection per listening descriptor per event-loop iteration. With the

@@ -9,7 +9,7 @@ import {
   sendPreEncodedFrames,
   textFrame,
   type EngineTransport,
-} from '../src/engine-writes.js';
+} from '../src/transport/engine-writes.js';
 
 /**
  * The write path tuning against real socket.io and ws, with permessage-deflate negotiated as

@@ -5,7 +5,7 @@ import type { Server } from 'socket.io';
 import { ErrorCode } from '@chat/contracts';
 import { ChatStreamRepository, RedisKeys } from '@chat/redis';
 import { startApi } from '../../api/src/start-api.js';
-import { outboundBytes } from '../src/engine-writes.js';
+import { outboundBytes } from '../src/transport/engine-writes.js';
 import { startSocket } from '../src/start-socket.js';
 import { RoomFeed } from '../src/delivery/room-feed.service.js';
 import { baseUrl } from '../../../test/support/apps.js';

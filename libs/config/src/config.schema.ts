@@ -212,6 +212,9 @@ export const envSchema = z.object({
     .describe(
       'Descriptors the socket app listens on (one socket): libuv accepts one connection per descriptor per event-loop iteration, so a busy instance admits a connect storm N times faster. 1 turns this off.',
     ),
+  SOCKET_FAST_PATH: flag(true).describe(
+    "The socket app's write fast path (apps/socket/src/transport): frames built once and written straight to the TCP socket, batched writes, extra accept descriptors. `false` leaves every write to socket.io and engine.io as they ship, for comparison or if a release changes what the fast path relies on.",
+  ),
   PRESENCE_HEARTBEAT_MS: positiveInt(5_000).describe(
     "How often an instance refreshes its presence entries; a crashed instance's users drop out after 3 missed beats.",
   ),

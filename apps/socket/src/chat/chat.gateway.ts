@@ -1,8 +1,5 @@
 import { Inject, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import {
-  ConnectedSocket,
-  MessageBody,
-  SubscribeMessage,
   WebSocketGateway,
   WebSocketServer,
   type OnGatewayConnection,
@@ -40,7 +37,8 @@ import { SocketLimits } from './socket-limits.js';
 import { UploadSessions } from './upload-sessions.js';
 import { SocketStats } from '../stats/socket-stats.js';
 import { toAckError } from '../ack.js';
-import { connectionLimits, markAuthenticated } from '../connection-guard.js';
+import { connectionLimits, markAuthenticated } from '../transport/connection-guard.js';
+import { bindEvents, type EventTable } from '../transport/events.js';
 
 interface SocketData {
   user: AuthUser;
@@ -72,6 +70,17 @@ export class ChatGateway
   private readonly logger = new Logger(ChatGateway.name);
   @WebSocketServer() server: ChatServer;
 
+  /** Every client event this gateway answers, and its handler: bound per connection. */
+  private readonly events: EventTable<ChatSocket> = {
+    [SocketEvent.RoomJoin]: (socket, body) => this.join(socket, body),
+    [SocketEvent.RoomLeave]: (socket, body) => this.leave(socket, body),
+    [SocketEvent.ChatSend]: (socket, body) => this.send(socket, body),
+    [SocketEvent.FileBegin]: (socket, body) => this.fileBegin(socket, body),
+    [SocketEvent.FileChunk]: (socket, body) => this.fileChunk(socket, body),
+    [SocketEvent.PresenceGet]: (socket, body) => this.presenceOf(socket, body),
+    [SocketEvent.AuthRefresh]: (socket, body) => this.refresh(socket, body),
+    [SocketEvent.Ping]: () => this.ping(),
+  };
   private draining = false;
   private inFlight = 0;
   private readonly connectionLimits;
@@ -128,14 +137,7 @@ export class ChatGateway
         this.presence.recordRtt(socket.id, performance.now() - pingSentAt);
     });
     this.sessions.schedule(socket, socket.data.expiresAt);
-    // chat:send is bound on the socket itself, not through @SubscribeMessage: Nest's pipeline
-    // per message (rxjs, pipes, interceptors, filters) cost a quarter of the ingest throughput
-    // in the profile. send() validates and maps every error to an ack itself.
-    socket.on(SocketEvent.ChatSend, (...args: unknown[]) => {
-      // The ack is the last argument; a send without a payload still gets its VALIDATION error.
-      const ack = typeof args.at(-1) === 'function' ? (args.pop() as (reply: unknown) => void) : undefined;
-      void this.send(socket, args[0]).then((reply) => ack?.(reply));
-    });
+    bindEvents(socket, this.events, this.logger);
   }
 
   handleDisconnect(socket: ChatSocket): void {
@@ -152,11 +154,7 @@ export class ChatGateway
    * joining it right now) is answered at once: its live messages flow with no gap, so nothing is
    * replayed again, and the feed is held once per connection whatever the client repeats.
    */
-  @SubscribeMessage(SocketEvent.RoomJoin)
-  async join(
-    @ConnectedSocket() socket: ChatSocket,
-    @MessageBody() body: unknown,
-  ): Promise<Ack<Partial<RoomJoinResult>>> {
+  async join(socket: ChatSocket, body: unknown): Promise<Ack<Partial<RoomJoinResult>>> {
     try {
       const { roomId, lastMessageId } = parseJoinPayload(body);
       const { user, verifiedRooms, joinedRooms } = socket.data;
@@ -198,8 +196,7 @@ export class ChatGateway
     }
   }
 
-  @SubscribeMessage(SocketEvent.RoomLeave)
-  async leave(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<Ack> {
+  async leave(socket: ChatSocket, body: unknown): Promise<Ack> {
     try {
       const { roomId } = parseRoomPayload(body);
       this.limits.takeJoin(socket.data.user.id);
@@ -219,11 +216,7 @@ export class ChatGateway
    * file:begin: a new upload into a room the user may send to (the same check as chat:send, and
    * a send from the user's rate), or where an interrupted one stands.
    */
-  @SubscribeMessage(SocketEvent.FileBegin)
-  async fileBegin(
-    @ConnectedSocket() socket: ChatSocket,
-    @MessageBody() body: unknown,
-  ): Promise<Ack<FileBeginResult>> {
+  async fileBegin(socket: ChatSocket, body: unknown): Promise<Ack<FileBeginResult>> {
     try {
       const payload = parseFileBegin(body);
       const { user } = socket.data;
@@ -238,11 +231,7 @@ export class ChatGateway
   }
 
   /** file:chunk: acked once the chunk is on its way to the file service (the sender's credit). */
-  @SubscribeMessage(SocketEvent.FileChunk)
-  async fileChunk(
-    @ConnectedSocket() socket: ChatSocket,
-    @MessageBody() body: unknown,
-  ): Promise<Ack<{ received: number }>> {
+  async fileChunk(socket: ChatSocket, body: unknown): Promise<Ack<{ received: number }>> {
     try {
       return { ok: true, received: await this.uploads.chunk(socket.data.user.id, parseFileChunk(body)) };
     } catch (error) {
@@ -257,7 +246,7 @@ export class ChatGateway
   }
 
   /**
-   * chat:send (bound in handleConnection): validate, check membership, store, ack. The span is
+   * chat:send: validate, check membership, store, ack. The span is
    * the root of the message's trace: the gRPC upload, the XADD and, through the stream entry,
    * the worker's insert continue it.
    */
@@ -300,11 +289,7 @@ export class ChatGateway
     }
   }
 
-  @SubscribeMessage(SocketEvent.PresenceGet)
-  async presenceOf(
-    @ConnectedSocket() socket: ChatSocket,
-    @MessageBody() body: unknown,
-  ): Promise<Ack<{ users: PresenceUser[] }>> {
+  async presenceOf(socket: ChatSocket, body: unknown): Promise<Ack<{ users: PresenceUser[] }>> {
     try {
       const { roomId } = parseRoomPayload(body);
       await this.assertMemberOnce(socket, roomId);
@@ -314,8 +299,7 @@ export class ChatGateway
     }
   }
 
-  @SubscribeMessage(SocketEvent.AuthRefresh)
-  refresh(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Ack<{ expiresAt: string }> {
+  refresh(socket: ChatSocket, body: unknown): Ack<{ expiresAt: string }> {
     try {
       const token = (body as { token?: unknown } | null)?.token;
       const { id, expiresAt } = this.tokens.verifyAccess(token);
@@ -329,7 +313,6 @@ export class ChatGateway
     }
   }
 
-  @SubscribeMessage(SocketEvent.Ping)
   ping(): Ack<{ serverTime: number }> {
     return { ok: true, serverTime: Date.now() };
   }

@@ -11,7 +11,7 @@ import {
   type RoomJoinResult,
 } from '@chat/contracts';
 import { MetricsService } from '@chat/observability';
-import { terminate, whenFlushed } from '../engine-writes.js';
+import { terminate, whenFlushed } from '../transport/engine-writes.js';
 import { ReplayService } from './replay.service.js';
 import { RoomFeed } from './room-feed.service.js';
 

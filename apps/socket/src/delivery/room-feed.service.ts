@@ -18,7 +18,7 @@ import {
   parseMessageRecord,
   type RedisClient,
 } from '@chat/redis';
-import { COMPRESSION_THRESHOLD, emitToLocalRoom } from '../engine-writes.js';
+import { emitToRoom } from '../transport/fast-path.js';
 import { SocketStats } from '../stats/socket-stats.js';
 import { ReplayService } from './replay.service.js';
 
@@ -189,13 +189,7 @@ export class RoomFeed implements OnApplicationShutdown {
     this.signer.withUrl(message);
     const server = this.server;
     if (server) {
-      const recipients = emitToLocalRoom(
-        server,
-        room.roomId,
-        SocketEvent.ChatMessage,
-        message,
-        COMPRESSION_THRESHOLD,
-      );
+      const recipients = emitToRoom(server, room.roomId, SocketEvent.ChatMessage, message);
       this.stats.delivered(recipients);
     }
     for (const tap of room.taps) tap(message);

@@ -1,13 +1,14 @@
 import { Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { ConnectedSocket, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { WebSocketGateway, WebSocketServer, type OnGatewayConnection } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { AppError, ErrorCode, SocketEvent, type Ack, type AdminStats } from '@chat/contracts';
 import { LiveStatsRepository } from '@chat/redis';
 import { toAckError } from '../ack.js';
+import { bindEvents, type EventTable } from '../transport/events.js';
 import { SocketStats } from './socket-stats.js';
 
-/** The local socket.io room of admins who subscribed; not a chat room id (those are ObjectIds). */
+/** The local socket.io room of admins who subscribed; not a chat room id (those are UUIDs). */
 const ADMIN_ROOM = 'admin:stats';
 const REPORT_INTERVAL_MS = 1000;
 
@@ -17,8 +18,12 @@ const REPORT_INTERVAL_MS = 1000;
  * deployment's snapshot. Admins are the users named in ADMIN_USERNAMES.
  */
 @WebSocketGateway()
-export class AdminStatsGateway implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AdminStatsGateway implements OnGatewayConnection, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AdminStatsGateway.name);
+  private readonly events: EventTable<Socket> = {
+    [SocketEvent.AdminStatsSubscribe]: (socket) => this.subscribe(socket),
+    [SocketEvent.AdminStatsUnsubscribe]: (socket) => this.unsubscribe(socket),
+  };
   @WebSocketServer() server: Server;
   private timer: NodeJS.Timeout | null = null;
   private reporting = false;
@@ -38,8 +43,11 @@ export class AdminStatsGateway implements OnApplicationBootstrap, OnApplicationS
     await this.live.removeInstance(this.stats.instanceId).catch(() => undefined);
   }
 
-  @SubscribeMessage(SocketEvent.AdminStatsSubscribe)
-  async subscribe(@ConnectedSocket() socket: Socket): Promise<Ack<{ stats: AdminStats }>> {
+  handleConnection(socket: Socket): void {
+    bindEvents(socket, this.events, this.logger);
+  }
+
+  async subscribe(socket: Socket): Promise<Ack<{ stats: AdminStats }>> {
     try {
       this.assertAdmin(socket);
       const stats = await this.live.snapshot();
@@ -50,8 +58,7 @@ export class AdminStatsGateway implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  @SubscribeMessage(SocketEvent.AdminStatsUnsubscribe)
-  async unsubscribe(@ConnectedSocket() socket: Socket): Promise<Ack> {
+  async unsubscribe(socket: Socket): Promise<Ack> {
     await socket.leave(ADMIN_ROOM);
     return { ok: true };
   }

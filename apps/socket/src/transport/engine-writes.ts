@@ -1,9 +1,19 @@
 import type { Server } from 'socket.io';
 
-// engine.io's websocket transport keeps its ws WebSocket in `socket`, and ws its net.Socket in
-// `_socket` and its frame writer in `_sender`: private fields, so they are typed here and checked
-// at run time. If a release moves them, these functions do nothing and every frame is written
-// the stock way, as before.
+// The one module that reaches into socket.io, engine.io and ws internals. engine.io's websocket
+// transport keeps its ws WebSocket in `socket`, and ws its net.Socket in `_socket` and its frame
+// writer in `_sender`: private fields, so they are typed here and checked at run time. If a
+// release moves them, these functions do nothing (and say so: they return false) and every
+// frame is written the stock way. The versions they were written against are pinned exactly
+// (package.json: socket.io, socket.io-parser, overrides for engine.io and ws); the fence test
+// (apps/socket/test/transport-fence.spec.ts) fails when an installed version differs from
+// these, or when a function no longer takes hold of a real connection.
+export const CHECKED_VERSIONS = {
+  'socket.io': '4.8.3',
+  'socket.io-parser': '4.2.7',
+  'engine.io': '6.6.12',
+  ws: '8.21.3',
+} as const;
 export interface EngineTransport {
   name: string;
   send(packets: unknown[]): void;
@@ -30,9 +40,9 @@ export const COMPRESSION_THRESHOLD = 1024;
  * a fifth of the socket app's CPU under load. Corking the TCP socket around the batch sends it
  * in one syscall. The frames and their order are unchanged.
  */
-export function coalesceWrites(transport: EngineTransport): void {
+export function coalesceWrites(transport: EngineTransport): boolean {
   const tcp = transport.name === 'websocket' ? transport.socket?._socket : undefined;
-  if (!tcp) return;
+  if (!tcp) return false;
   const send = transport.send.bind(transport);
   transport.send = (packets) => {
     if (packets.length < 2) return send(packets);
@@ -43,10 +53,11 @@ export function coalesceWrites(transport: EngineTransport): void {
       tcp.uncork();
     }
   };
+  return true;
 }
 
 /** ws's sender state when no compressed frame is being produced (ws/lib/sender.js: DEFAULT). */
-const SENDER_IDLE = 0;
+export const SENDER_IDLE = 0;
 
 /**
  * Whether ws has no frame being compressed or queued behind one: a frame written now goes out
@@ -64,7 +75,7 @@ function senderIdle(sender: { _state?: number; _queue?: unknown[] }): boolean {
  * threshold (ws would not have compressed it either) and ws has no compressed frame in progress,
  * which keeps the frames in order; anything else takes the stock path.
  */
-export function sendPreEncodedFrames(transport: EngineTransport, compressionThreshold: number): void {
+export function sendPreEncodedFrames(transport: EngineTransport, compressionThreshold: number): boolean {
   const sender = transport.name === 'websocket' ? transport.socket?._sender : undefined;
   if (
     !sender ||
@@ -72,7 +83,7 @@ export function sendPreEncodedFrames(transport: EngineTransport, compressionThre
     typeof transport._canSendPreEncodedFrame !== 'function' ||
     !Array.isArray(sender._queue)
   )
-    return;
+    return false;
   transport._canSendPreEncodedFrame = (packet) => {
     const frame = packet.options?.wsPreEncodedFrame;
     if (!frame || !senderIdle(sender)) return false;
@@ -80,6 +91,7 @@ export function sendPreEncodedFrames(transport: EngineTransport, compressionThre
     const payloadBytes = frame.length === 2 ? frame[1]!.length : frame[0]!.length;
     return payloadBytes < compressionThreshold;
   };
+  return true;
 }
 
 /** What a direct write needs of an engine.io connection (private fields, checked at run time). */
@@ -168,11 +180,11 @@ const ACK = 3;
  * the next full one: a fifth of what the socket app promoted to the old generation under
  * seed-003. Binary, large (compressed) and busy-connection replies take socket.io's own path.
  */
-export function directAcks(socket: unknown, compressionThreshold: number): void {
+export function directAcks(socket: unknown, compressionThreshold: number): boolean {
   const s = socket as AckSocket;
   const makeAck = s.ack;
   const encoder = s.client?.encoder;
-  if (typeof makeAck !== 'function' || typeof encoder?.encode !== 'function') return;
+  if (typeof makeAck !== 'function' || typeof encoder?.encode !== 'function') return false;
   s.ack = (id) => {
     let sent = false;
     return (...args) => {
@@ -187,6 +199,7 @@ export function directAcks(socket: unknown, compressionThreshold: number): void 
       makeAck.call(s, id)(...args);
     };
   };
+  return true;
 }
 
 /** Writes `frame` on the connection's TCP socket if nothing of it is queued above; else false. */

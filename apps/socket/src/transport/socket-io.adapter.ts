@@ -1,25 +1,19 @@
-import { type INestApplicationContext } from '@nestjs/common';
+import { Logger, type INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import type { MessageMappingProperties } from '@nestjs/websockets';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import type { Observable } from 'rxjs';
-import type { Server, ServerOptions, Socket } from 'socket.io';
+import type { Server, ServerOptions } from 'socket.io';
 import { Decoder, Encoder } from 'socket.io-parser';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { createRedisClient, type RedisClient } from '@chat/redis';
 import { connectionLimits, dropSlowConsumers, guardConnection } from './connection-guard.js';
-import {
-  COMPRESSION_THRESHOLD,
-  coalesceWrites,
-  directAcks,
-  sendPreEncodedFrames,
-  type EngineConnection,
-  type EngineTransport,
-} from './engine-writes.js';
+import { COMPRESSION_THRESHOLD } from './engine-writes.js';
+import { installFastPath } from './fast-path.js';
 
 /**
- * socket.io on the app's HTTP server, with the Redis Streams adapter so that room membership
- * and broadcasts such as presence updates reach every socket instance. It reads a Redis stream
+ * socket.io on the app's HTTP server: the connection guard (connection-guard.ts), the write
+ * fast path unless SOCKET_FAST_PATH is off (fast-path.ts), and the Redis Streams adapter so
+ * that room membership and broadcasts such as presence updates reach every socket instance.
+ * Events are bound by the gateways themselves (events.ts). The adapter reads a Redis stream
  * from its last offset, so a Redis restart or a dropped connection delays packets but loses
  * none, where the pub/sub adapter would drop them; it also runs on a Redis Cluster.
  * Chat messages themselves do not travel through the adapter: see RoomFeed.
@@ -27,6 +21,7 @@ import {
 export class RedisIoAdapter extends IoAdapter {
   private client: RedisClient | null = null;
   private sweep: NodeJS.Timeout | null = null;
+  private readonly transportLogger = new Logger('SocketTransport');
 
   constructor(private readonly app: INestApplicationContext) {
     super(app);
@@ -63,60 +58,16 @@ export class RedisIoAdapter extends IoAdapter {
       // handshake checks the page's origin itself. Clients outside a browser send none.
       allowRequest: (req, callback) => callback(null, originAllowed(config.corsOrigins, req.headers.origin)),
     } as ServerOptions);
-    const tune = (transport: EngineTransport) => {
-      coalesceWrites(transport);
-      sendPreEncodedFrames(transport, COMPRESSION_THRESHOLD);
-    };
-    server.engine.on('connection', (conn: EngineConnection) => {
-      guardConnection(conn as unknown as Parameters<typeof guardConnection>[0], limits);
-      tune(conn.transport);
-      conn.on('upgrade', tune);
-    });
+    server.engine.on('connection', (conn: unknown) =>
+      guardConnection(conn as Parameters<typeof guardConnection>[0], limits),
+    );
     this.sweep = setInterval(() => dropSlowConsumers(server, config.SOCKET_MAX_OUTBOUND_BYTES), 1000);
     this.sweep.unref();
-    server.on('connection', (socket: Socket) => directAcks(socket, COMPRESSION_THRESHOLD));
+    if (config.SOCKET_FAST_PATH) installFastPath(server, (message) => this.transportLogger.warn(message));
     this.client = createRedisClient(config, 'socket-adapter', { subscriber: true });
     this.client.on('error', () => undefined);
     server.adapter(createAdapter(this.client, { streamName: 'chat-io', maxLen: 10_000 }));
     return server;
-  }
-
-  /**
-   * Nest's IoAdapter builds an rxjs pipeline (fromEvent, mergeMap, takeUntil, a subscription)
-   * for every @SubscribeMessage handler of every connection and keeps it for the connection's
-   * life: with 3,000 connections, 750,000 closures and 84,000 subscribers, 40 % of the socket
-   * app's heap, which every major GC has to mark. Here each handler is one plain listener with
-   * the same replies: the handler's result (value, promise or observable) is the ack, or an emit
-   * when it has `event`; nothing is sent for null or undefined; an error is logged and the event
-   * keeps working.
-   */
-  override bindMessageHandlers(
-    socket: Socket,
-    handlers: MessageMappingProperties[],
-    transform: (data: unknown) => Observable<unknown>,
-  ): void {
-    for (const { message, callback, isAckHandledManually } of handlers) {
-      socket.on(message as string, (...args: unknown[]) => {
-        const ack = typeof args.at(-1) === 'function' ? (args.pop() as (reply: unknown) => void) : undefined;
-        const data = args.length > 1 ? args : args[0];
-        let result$: Observable<unknown>;
-        try {
-          result$ = transform(callback(data, ack));
-        } catch (error) {
-          this.logger.error(error);
-          return;
-        }
-        result$.subscribe({
-          next: (response) => {
-            if (response === null || response === undefined) return;
-            const { event, data: payload } = response as { event?: string; data?: unknown };
-            if (event) socket.emit(event, payload);
-            else if (!isAckHandledManually) ack?.(response);
-          },
-          error: (error: unknown) => this.logger.error(error),
-        });
-      });
-    }
   }
 
   override async close(server: Server): Promise<void> {
