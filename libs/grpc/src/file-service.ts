@@ -60,12 +60,10 @@ export function bearerMetadata(token: string): Metadata {
   return metadata;
 }
 
-/** The service token of a call's metadata, or undefined when it carries none. */
-export function bearerOf(metadata: Metadata | undefined): string | undefined {
+/** The `authorization` value of a call's metadata (parse it with @chat/auth's bearerToken). */
+export function authorizationOf(metadata: Metadata | undefined): string | undefined {
   const value = metadata?.get(AUTHORIZATION_KEY)[0];
-  if (typeof value !== 'string') return undefined;
-  const [scheme, token] = value.split(' ');
-  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** A gRPC error that carries one of our error codes, for the file service's handlers. */

@@ -5,7 +5,7 @@ export {
   PROTO_LOADER_OPTIONS,
   UPLOAD_CHUNK_BYTES,
   bearerMetadata,
-  bearerOf,
+  authorizationOf,
   createFileServiceClient,
   errorCodeOf,
   fileProtoPath,

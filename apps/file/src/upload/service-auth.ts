@@ -1,8 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { status, type Metadata, type ServiceError } from '@grpc/grpc-js';
-import { InternalTokenError, InternalTokenService, type InternalGrant, type InternalScope } from '@chat/auth';
+import {
+  InternalTokenError,
+  InternalTokenService,
+  bearerToken,
+  type InternalGrant,
+  type InternalScope,
+} from '@chat/auth';
 import { ErrorCode } from '@chat/contracts';
-import { bearerOf, grpcError } from '@chat/grpc';
+import { authorizationOf, grpcError } from '@chat/grpc';
 import { MetricsService } from '@chat/observability';
 
 /**
@@ -29,7 +35,7 @@ export class ServiceAuth {
   /** The grant of the call's token; throws a gRPC error (with our error code) otherwise. */
   authorize(metadata: Metadata | undefined, scope: InternalScope, fileId?: string): InternalGrant {
     try {
-      return this.tokens.verify(bearerOf(metadata), scope, fileId);
+      return this.tokens.verify(bearerToken(authorizationOf(metadata)), scope, fileId);
     } catch (error) {
       if (!(error instanceof InternalTokenError)) throw error;
       this.refused.inc({ method: scope, reason: error.reason });
