@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { RoomAccess } from '@chat/access';
 import { FileUrlSigner } from '@chat/auth';
 import { decodeEntries, type MessagePage } from '@chat/contracts';
 import { MessagesRepository } from '@chat/database';
 import { ChatStreamRepository } from '@chat/redis';
-import { RoomsService } from '../rooms/rooms.service.js';
 import { mergePages } from './merge-pages.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -23,7 +23,7 @@ export class MessagesService {
   private readonly logger = new Logger(MessagesService.name);
 
   constructor(
-    private readonly rooms: RoomsService,
+    private readonly access: RoomAccess,
     private readonly stream: ChatStreamRepository,
     private readonly messages: MessagesRepository,
     private readonly signer: FileUrlSigner,
@@ -35,7 +35,7 @@ export class MessagesService {
     limit = DEFAULT_PAGE_SIZE,
     before?: string,
   ): Promise<MessagePage> {
-    await this.rooms.assertMember(roomId, userId);
+    await this.access.assertMember(roomId, userId);
     const entries = await this.stream.tail(roomId, limit + 1, before);
     const fromStream = decodeEntries(entries, (id, error) =>
       this.logger.warn(`skipping undecodable stream entry ${roomId}/${id}: ${error.message}`),

@@ -11,6 +11,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { RoomAccess } from '@chat/access';
 import type { AuthUser } from '@chat/auth';
 import { PresenceRepository } from '@chat/redis';
 import { ErrorDto } from '../auth/dto/credentials.dto.js';
@@ -27,6 +28,7 @@ import { RoomsService } from './rooms.service.js';
 export class RoomsController {
   constructor(
     private readonly rooms: RoomsService,
+    private readonly access: RoomAccess,
     private readonly presenceRepository: PresenceRepository,
   ) {}
 
@@ -69,7 +71,7 @@ export class RoomsController {
   @ApiForbiddenResponse({ type: ErrorDto, description: 'not a member of the room' })
   @ApiNotFoundResponse({ type: ErrorDto })
   async presence(@RoomIdParam() roomId: string, @CurrentUser() user: AuthUser): Promise<RoomPresenceDto> {
-    await this.rooms.assertMember(roomId, user.id);
+    await this.access.assertMember(roomId, user.id);
     return { roomId, users: await this.presenceRepository.online(roomId) };
   }
 }

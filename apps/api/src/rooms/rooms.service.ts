@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { AppError, ErrorCode } from '@chat/contracts';
+import { RoomAccess } from '@chat/access';
 import { RoomsRepository, type Room } from '@chat/database';
-import { MembershipCache } from '@chat/redis';
 
 @Injectable()
 export class RoomsService {
   constructor(
     private readonly rooms: RoomsRepository,
-    private readonly membership: MembershipCache,
+    private readonly access: RoomAccess,
   ) {}
 
   async create(name: string, userId: string): Promise<Room> {
@@ -18,14 +17,7 @@ export class RoomsService {
     return this.rooms.listForUser(userId);
   }
 
-  async join(roomId: string, userId: string): Promise<void> {
-    if (!(await this.rooms.exists(roomId))) throw new AppError(ErrorCode.NOT_FOUND, 'room not found');
-    await this.rooms.addMember(roomId, userId);
-    await this.membership.remember(roomId, userId);
-  }
-
-  /** NOT_FOUND for no such room, FORBIDDEN for a room the user is not in. */
-  assertMember(roomId: string, userId: string): Promise<void> {
-    return this.membership.assertMember(roomId, userId, this.rooms);
+  join(roomId: string, userId: string): Promise<void> {
+    return this.access.addMember(roomId, userId);
   }
 }

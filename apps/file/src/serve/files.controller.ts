@@ -1,10 +1,10 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { RoomAccess } from '@chat/access';
 import { FileUrlSigner, TokenService, bearerToken } from '@chat/auth';
 import { AppError, ErrorCode } from '@chat/contracts';
-import { FilesRepository, RoomsRepository } from '@chat/database';
-import { MembershipCache } from '@chat/redis';
+import { FilesRepository } from '@chat/database';
 import { FILE_STORAGE, type FileStorage } from '../storage/file-storage.js';
 import { contentDisposition } from './content-disposition.js';
 
@@ -20,8 +20,7 @@ const FILE_ID = /^[0-9a-f]{32}$/;
 export class FilesController {
   constructor(
     private readonly files: FilesRepository,
-    private readonly rooms: RoomsRepository,
-    private readonly membership: MembershipCache,
+    private readonly access: RoomAccess,
     private readonly tokens: TokenService,
     private readonly signer: FileUrlSigner,
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
@@ -75,12 +74,7 @@ export class FilesController {
     const file = await this.files.findById(fileId);
     if (!file || (file.expiresAt && file.expiresAt.getTime() <= Date.now())) throw notFound;
     if (thumbnail && !file.thumbnailKey) throw notFound;
-    if (
-      userId &&
-      !(await this.membership.isMember(file.roomId, userId, () => this.rooms.isMember(file.roomId, userId!)))
-    ) {
-      throw notFound;
-    }
+    if (userId && !(await this.access.isMember(file.roomId, userId))) throw notFound;
 
     // The preview is served as a small immutable WebP; the file itself with its detected type.
     const served = thumbnail

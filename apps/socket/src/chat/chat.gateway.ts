@@ -7,6 +7,7 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
+import { RoomAccess } from '@chat/access';
 import { TokenService, bearerToken, type AuthUser } from '@chat/auth';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import {
@@ -31,7 +32,6 @@ import { RecoveryService } from '../delivery/recovery.service.js';
 import { RoomFeed } from '../delivery/room-feed.service.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { ChatService } from './chat.service.js';
-import { MembershipService } from './membership.service.js';
 import { SessionTimers } from './session-timers.js';
 import { SocketLimits } from './socket-limits.js';
 import { UploadSessions } from './upload-sessions.js';
@@ -88,7 +88,7 @@ export class ChatGateway
   constructor(
     private readonly tokens: TokenService,
     private readonly chat: ChatService,
-    private readonly membership: MembershipService,
+    private readonly access: RoomAccess,
     private readonly feed: RoomFeed,
     private readonly recovery: RecoveryService,
     private readonly presence: PresenceService,
@@ -159,7 +159,7 @@ export class ChatGateway
       const { roomId, lastMessageId } = parseJoinPayload(body);
       const { user, verifiedRooms, joinedRooms } = socket.data;
       this.limits.takeJoin(user.id);
-      await this.membership.assertMember(roomId, user.id);
+      await this.access.assertMember(roomId, user.id);
       verifiedRooms.add(roomId);
       // Without lastMessageId the ack is exactly {ok: true}, as before recovery existed.
       if (joinedRooms.has(roomId))
@@ -335,7 +335,7 @@ export class ChatGateway
   /** chat:send and presence:get on a room this connection has not proven membership of yet. */
   private async assertMemberOnce(socket: ChatSocket, roomId: string): Promise<void> {
     if (socket.data.verifiedRooms.has(roomId)) return;
-    await this.membership.assertMember(roomId, socket.data.user.id);
+    await this.access.assertMember(roomId, socket.data.user.id);
     socket.data.verifiedRooms.add(roomId);
   }
 
