@@ -15,7 +15,7 @@ import { png } from '../support/files.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { sendMessages } from '../support/load.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort } from '../../scripts/harness.mjs';
 import { connect } from '../support/socket.js';
 
 jest.setTimeout(120_000);

@@ -6,7 +6,7 @@ import { RedisKeys } from '@chat/redis';
 import { startRedisCluster } from '../../scripts/redis-cluster.mjs';
 import { createRoom, createUser, fullHistory, http } from '../support/http.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort } from '../../scripts/harness.mjs';
 
 /**
  * The same apps, unchanged, on a Redis Cluster of three primaries (scripts/redis-cluster.mjs):

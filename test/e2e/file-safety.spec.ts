@@ -24,7 +24,7 @@ import { OrphanFilesJob } from '../../apps/worker/src/retention/orphan-files.job
 import { startWorker } from '../../apps/worker/src/start-worker.js';
 import { createRoom, createUser, type TestUser } from '../support/http.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort } from '../../scripts/harness.mjs';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
 import { connect, type ClientSocket } from '../support/socket.js';
 

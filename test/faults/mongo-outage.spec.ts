@@ -9,7 +9,7 @@ import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { expectExact, sendMessages, waitForDrain } from '../support/load.js';
 import { phases } from '../support/phases.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort } from '../../scripts/harness.mjs';
 import { connect, type ClientSocket } from '../support/socket.js';
 
 /**

@@ -2,7 +2,8 @@ import { createRoom, createUser, http } from '../support/http.js';
 import { ackedCount, expectExact, sendMessages, waitForDrain, type SendStats } from '../support/load.js';
 import { phases } from '../support/phases.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
-import { PrivateRedis, freePort } from '../support/redis-server.js';
+import { freePort } from '../../scripts/harness.mjs';
+import { PrivateRedis } from '../support/redis-server.js';
 import { connect, type ClientSocket } from '../support/socket.js';
 
 /**

@@ -2,7 +2,8 @@ import { ErrorCode } from '@chat/contracts';
 import { createRoom, createUser, fullHistory, http } from '../support/http.js';
 import { phases } from '../support/phases.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
-import { PrivateRedis, freePort } from '../support/redis-server.js';
+import { freePort } from '../../scripts/harness.mjs';
+import { PrivateRedis } from '../support/redis-server.js';
 import { connect, type ClientSocket } from '../support/socket.js';
 
 /**

@@ -34,4 +34,6 @@ export default async function globalSetup() {
   process.env.TEST_REDIS_URL = redisUrl.toString();
   process.env.TEST_MONGO_URL = mongoUrl.toString();
   process.env.TEST_DATA_DIR = mkdtempSync(join(tmpdir(), 'chat-test-'));
+  // Where the infrastructure keeps its binaries (test/support/ferretdb.ts builds there too).
+  process.env.TEST_INFRA_DATA_DIR = infra.dataDir;
 }

@@ -16,7 +16,7 @@ import { RetentionJob } from '../../worker/src/retention/retention.job.js';
 import { startWorker } from '../../worker/src/start-worker.js';
 import { baseUrl } from '../../../test/support/apps.js';
 import { createRoomWith, createUser, fullHistory, http, type TestUser } from '../../../test/support/http.js';
-import { freePort } from '../../../test/support/redis-server.js';
+import { freePort } from '../../../scripts/harness.mjs';
 import { PNG_1X1, png } from '../../../test/support/files.js';
 import { metric, scrape } from '../../../test/support/metrics.js';
 import { collect, connect, type ClientSocket } from '../../../test/support/socket.js';

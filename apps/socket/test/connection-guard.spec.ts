@@ -8,7 +8,7 @@ import { RoomFeed } from '../src/delivery/room-feed.service.js';
 import { startSocket } from '../src/start-socket.js';
 import { baseUrl } from '../../../test/support/apps.js';
 import { createRoom, createUser, uniqueName } from '../../../test/support/http.js';
-import { waitFor } from '../../../test/support/phases.js';
+import { waitUntil } from '../../../scripts/harness.mjs';
 import { connect, tcpOf, type ClientSocket } from '../../../test/support/socket.js';
 
 /**
@@ -154,8 +154,10 @@ it('drops a member that stops reading once the server holds the bound for it', a
         ),
       );
   })();
-  await waitFor('the server to drop the member that stopped reading', () => !server.of('/').sockets.has(id), {
-    deadline: Date.now() + 45_000,
+  await waitUntil(() => !server.of('/').sockets.has(id), {
+    what: 'the server to drop the member that stopped reading',
+    timeoutMs: 45_000,
+    intervalMs: 50,
   });
   await sending;
 }, 90_000);

@@ -10,7 +10,7 @@ import { startSocket } from '../src/start-socket.js';
 import { RoomFeed } from '../src/delivery/room-feed.service.js';
 import { baseUrl } from '../../../test/support/apps.js';
 import { createRoom, createUser, uniqueName } from '../../../test/support/http.js';
-import { waitFor } from '../../../test/support/phases.js';
+import { waitUntil } from '../../../scripts/harness.mjs';
 import { collect, connect, tcpOf, type ClientSocket } from '../../../test/support/socket.js';
 
 /**
@@ -105,8 +105,10 @@ it('holds a room once per connection: concurrent joins, then one leave, unsubscr
   expect(acks).toEqual(Array(4).fill({ ok: true }));
   expect(await subscribers(roomId)).toBe(1);
   expect(await socket.emitWithAck('room:leave', { roomId })).toEqual({ ok: true });
-  await waitFor('the instance to drop the room', async () => (await subscribers(roomId)) === 0, {
-    deadline: Date.now() + 10_000,
+  await waitUntil(async () => (await subscribers(roomId)) === 0, {
+    what: 'the instance to drop the room',
+    timeoutMs: 10_000,
+    intervalMs: 50,
   });
 });
 
@@ -172,8 +174,10 @@ it('replays at the pace the client reads, holding a bounded number of bytes for 
   const ack = socket.emitWithAck('room:join', { roomId, lastMessageId: '0-0' });
   const conn = serverConnection(socket);
   // The replay fills the kernel's buffers, then the server's own: it must stop at the bound.
-  await waitFor('the replay to wait for the client', () => outboundBytes(conn) >= 64 * 1024, {
-    deadline: Date.now() + 20_000,
+  await waitUntil(() => outboundBytes(conn) >= 64 * 1024, {
+    what: 'the replay to wait for the client',
+    timeoutMs: 20_000,
+    intervalMs: 50,
   });
   let most = 0;
   for (let i = 0; i < 10; i++) {
@@ -197,7 +201,9 @@ it('disconnects a client that reads nothing while its replay waits', async () =>
   const server = socketServer();
   const id = socket.id!;
   socket.emit('room:join', { roomId, lastMessageId: '0-0' }, () => undefined);
-  await waitFor('the server to drop the stalled client', () => !server.of('/').sockets.has(id), {
-    deadline: Date.now() + 40_000,
+  await waitUntil(() => !server.of('/').sockets.has(id), {
+    what: 'the server to drop the stalled client',
+    timeoutMs: 40_000,
+    intervalMs: 50,
   });
 }, 90_000);

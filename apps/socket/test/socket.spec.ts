@@ -16,7 +16,8 @@ import {
   uniqueName,
   type TestUser,
 } from '../../../test/support/http.js';
-import { PrivateRedis, freePort } from '../../../test/support/redis-server.js';
+import { freePort } from '../../../scripts/harness.mjs';
+import { PrivateRedis } from '../../../test/support/redis-server.js';
 import { collect, connect, type ClientSocket } from '../../../test/support/socket.js';
 
 let apiApp: INestApplication;
