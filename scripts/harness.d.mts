@@ -13,7 +13,9 @@ export interface WaitOptions {
   /** A process the condition depends on: the wait fails when it exits first. */
   child?: ChildProcess;
 }
-export function waitUntil<T>(check: () => T | Promise<T>, options?: WaitOptions): Promise<NonNullable<T>>;
+/** What a check returns once it holds. */
+export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
+export function waitUntil<T>(check: () => T | Promise<T>, options?: WaitOptions): Promise<Truthy<T>>;
 
 export function freePort(): Promise<number>;
 export function hasExited(child: ChildProcess): boolean;
@@ -26,6 +28,9 @@ export interface StopOptions {
 /** The exit code, or the signal that ended the process. */
 export type ExitStatus = number | NodeJS.Signals | null;
 export function stop(child: ChildProcess, options?: StopOptions): Promise<ExitStatus>;
+
+/** Stops every process spawnApp started that still runs. */
+export function stopAll(options?: StopOptions): Promise<ExitStatus[]>;
 
 export function answers(url: string): Promise<boolean>;
 export function waitUntilAnswers(

@@ -71,6 +71,17 @@ export function stop(child, { signal = 'SIGTERM', graceMs = 10_000, onKill } = {
   });
 }
 
+/** What spawnApp started and is still running. */
+const running = new Set();
+
+/**
+ * Stops everything spawnApp started that still runs: the safety net of a caller that may fail
+ * half-way through starting several (the test suite calls it after each test file).
+ */
+export function stopAll(options) {
+  return Promise.all([...running].map((child) => stop(child, options)));
+}
+
 /** True when `url` answers 2xx. */
 export const answers = (url) =>
   fetch(url, { signal: AbortSignal.timeout(5_000) }).then(
@@ -125,6 +136,8 @@ export async function spawnApp(
       stdio: ['ignore', logFile ? 'pipe' : out, logFile ? 'pipe' : err],
     },
   );
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   if (logFile) {
     const log = createWriteStream(logFile);
     child.stdout.pipe(log);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { freePort, hasExited, spawnApp, stop, waitUntil } from '../../scripts/harness.mjs';
+import { freePort, hasExited, spawnApp, stop, stopAll, waitUntil } from '../../scripts/harness.mjs';
 
 /**
  * scripts/harness.mjs, which `npm start`, the tests and the bench start and stop processes with,
@@ -55,4 +55,10 @@ it('waits until a condition holds, and names it when it does not', async () => {
       { timeoutMs: 1000 },
     ),
   ).rejects.toThrow('broken check');
+});
+
+it('stops everything it started that still runs', async () => {
+  const [one, two] = await Promise.all([serve(), serve()]);
+  await stopAll();
+  expect([hasExited(one.child), hasExited(two.child)]).toEqual([true, true]);
 });

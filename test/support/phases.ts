@@ -1,4 +1,4 @@
-import { waitUntil } from '../../scripts/harness.mjs';
+import { waitUntil, type Truthy } from '../../scripts/harness.mjs';
 
 /**
  * Time limits of the long tests, built from their phases. Each phase runs under its own budget,
@@ -16,7 +16,7 @@ export interface Phase {
   readonly name: string;
   readonly deadline: number;
   /** `waitUntil` with the phase's deadline, naming `what` and the phase when it times out. */
-  waitFor<T>(what: string, check: () => T | Promise<T>, intervalMs?: number): Promise<NonNullable<T>>;
+  waitFor<T>(what: string, check: () => T | Promise<T>, intervalMs?: number): Promise<Truthy<T>>;
 }
 
 export interface Phases<K extends string> {

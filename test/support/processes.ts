@@ -25,6 +25,8 @@ export async function startAppProcess(name: string, env: Record<string, string> 
     port,
     env: { LOG_LEVEL: 'warn', ...env },
     nodeArgs: ['--enable-source-maps'],
+    // Bounds a hang, not speed: four apps booting at once on a busy two-core machine took 30 s.
+    timeoutMs: 60_000,
     output: join(process.env.DATA_DIR!, `${name}-${port}.log`),
   });
   return { ...app, logPath: app.logFile! };
