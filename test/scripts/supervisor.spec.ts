@@ -87,7 +87,7 @@ it(
     const watch = (async () => {
       while (watching) {
         seenByTwo.push(await ask(ports.two));
-        await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, 10)); // pacing: asked all along, not waiting for anything
       }
     })();
     let second: Answer, third: Answer;

@@ -9,6 +9,11 @@ export interface AppProcess extends SpawnedApp {
   logPath: string;
 }
 
+/** Several built apps at once (a name may repeat), each with `env`. */
+export function startAppProcesses(names: string[], env: Record<string, string> = {}): Promise<AppProcess[]> {
+  return Promise.all(names.map((name) => startAppProcess(name, env)));
+}
+
 /**
  * Runs a built app (dist/) as its own process, the way `npm start` and the containers do, with
  * its log (JSON lines) in DATA_DIR; resolves once /health answers.

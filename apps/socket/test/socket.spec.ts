@@ -19,6 +19,7 @@ import {
 import { freePort } from '../../../scripts/harness.mjs';
 import { PrivateRedis } from '../../../test/support/redis-server.js';
 import { collect, connect, type ClientSocket } from '../../../test/support/socket.js';
+import { waitUntil } from '../../../scripts/harness.mjs';
 
 let apiApp: INestApplication;
 let socketApp: INestApplication;
@@ -280,10 +281,15 @@ describe('Redis outage', () => {
 
       await redis.start();
       let after: { ok: boolean } = { ok: false };
-      for (let i = 0; i < 50 && !after.ok; i++) {
-        after = await socket.emitWithAck('chat:send', { roomId, clientMsgId: 'during', content: 'retried' });
-        if (!after.ok) await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitUntil(
+        async () =>
+          (after = await socket.emitWithAck('chat:send', {
+            roomId,
+            clientMsgId: 'during',
+            content: 'retried',
+          })).ok,
+        { what: 'a send to succeed after the restart', timeoutMs: 5000 },
+      ).catch(() => {}); // the expectation below shows the last answer
       expect(after).toMatchObject({ ok: true, message: { content: 'retried' } });
       expect((await http(baseUrl(isolated), 'GET', '/health')).status).toBe(200);
     } finally {
@@ -384,12 +390,19 @@ describe('presence', () => {
 
     // One of bob's two connections leaving changes nothing; the last one makes him offline.
     bobSocket.close();
+    // A wait for nothing to happen: bob must still be online once the server saw the close.
     await new Promise((r) => setTimeout(r, 200));
     expect((await aliceSocket.emitWithAck('presence:get', { roomId })) as object).toMatchObject({
       users: expect.arrayContaining([{ id: bob.id, username: bob.username }]),
     });
     bobSecond.close();
-    for (let i = 0; i < 50 && updates.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => updates.length >= 3, {
+      what: 'bob going offline',
+      timeoutMs: 2500,
+      intervalMs: 50,
+    }).catch(
+      () => {}, // the expectation below shows the updates
+    );
     const bobUser = { id: bob.id, username: bob.username };
     expect(updates).toEqual([
       { roomId, user: { id: alice.id, username: alice.username }, online: true },
@@ -434,7 +447,7 @@ describe('limits and token lifetime', () => {
       Array(3).fill(ErrorCode.RATE_LIMITED),
     );
     expect(socket.connected).toBe(true);
-    await new Promise((r) => setTimeout(r, 250)); // one token back at 5/s
+    await new Promise((r) => setTimeout(r, 250)); // the time one token takes to come back at 5/s
     const later = await socket.emitWithAck('chat:send', { roomId, clientMsgId: 'burst-3', content: 'b3' });
     expect(later.ok).toBe(true);
     const stored = (await fullHistory(api, alice, roomId)).map((m) => m.content);
@@ -458,14 +471,16 @@ describe('limits and token lifetime', () => {
     const jwt = new JwtService({ secret: process.env.JWT_SECRET!, signOptions: { algorithm: 'HS256' } });
     const token = (user: TestUser, seconds: number) =>
       jwt.sign({ sub: user.id, name: user.username, typ: 'access' }, { expiresIn: seconds });
-    const socket = await connect(baseUrl(limited), token(alice, 3));
+    const first = token(alice, 3);
+    const firstExpiresAt = (jwt.decode(first) as { exp: number }).exp * 1000;
+    const socket = await connect(baseUrl(limited), first);
     sockets.push(socket);
     const events: string[] = [];
     socket.on('auth:expiring', () => events.push('expiring'));
     socket.on('auth:expired', (error) => events.push(`expired:${error.code}`));
     const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
 
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitUntil(() => events.length > 0, { what: 'the expiry warning', timeoutMs: 3000 });
     expect(events).toEqual(['expiring']); // 2 s ahead of a 3 s token
     expect(await socket.emitWithAck('auth:refresh', { token: token(bob, 60) })).toMatchObject({
       ok: false,
@@ -473,7 +488,8 @@ describe('limits and token lifetime', () => {
     });
     const refreshed = await socket.emitWithAck('auth:refresh', { token: token(alice, 4) });
     expect(refreshed).toEqual({ ok: true, expiresAt: expect.any(String) });
-    await new Promise((r) => setTimeout(r, 2000)); // past the first token's expiry
+    // Time must pass the first token's expiry (a TTL, not a condition): the connection outlives it.
+    await new Promise((r) => setTimeout(r, firstExpiresAt + 500 - Date.now()));
     expect(socket.connected).toBe(true);
     expect(await disconnected).toBe('io server disconnect');
     expect(events).toEqual(['expiring', 'expiring', `expired:${ErrorCode.UNAUTHORIZED}`]);
@@ -501,7 +517,9 @@ describe('live delivery across a lost pub/sub connection', () => {
       await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
       sent.push(...(await sendN(aliceSocket, roomId, 20, 'during')));
       await toBob.waitFor(25, 10_000);
-      await new Promise((r) => setTimeout(r, 200));
+      // One more behind them: once it is in, a late duplicate of the others would be too.
+      sent.push(...(await sendN(aliceSocket, roomId, 1, 'after')));
+      await toBob.waitFor(26, 10_000);
       expect(toBob.received.map((m) => m.id)).toEqual(sent.map((m) => m.id));
     } finally {
       await admin.quit();
