@@ -1,6 +1,11 @@
-// Two tiers: `unit` (beside the code, no I/O) and `integration` (test/ folders, real Redis and a
-// real MongoDB-protocol server started by the global setup when none answers). Native ESM
-// (NestJS 12 is ESM-only), transpiled by @swc/jest.
+// Four tiers, each a project with its own npm script (`npm run test:<tier>`; `npm test` runs all):
+// - unit: beside the code (apps/*/src, libs/*/src), no I/O;
+// - integration: one app in-process or one lib (apps/*/test, libs/*/test), or npm start's
+//   scripts (test/scripts), against real Redis and MongoDB;
+// - e2e: the apps together, as processes from dist/ (test/e2e);
+// - system: faults, scale, cluster, deploy, browser and load smoke (every other test/ folder).
+// All but unit get real Redis and a real MongoDB-protocol server from the global setup (started
+// when none answers). Native ESM (NestJS 12 is ESM-only), transpiled by @swc/jest.
 const swc = [
   '@swc/jest',
   {
@@ -27,6 +32,14 @@ const common = {
   setupFiles: ['reflect-metadata'],
 };
 
+/** Real Redis and MongoDB, each test file's environment pointing at the test databases. */
+const infra = {
+  globalSetup: '<rootDir>/test/setup/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
+  setupFiles: ['reflect-metadata', '<rootDir>/test/setup/env.mjs'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup/stop-processes.mjs'],
+};
+
 export default {
   testTimeout: 60_000,
   projects: [
@@ -37,11 +50,23 @@ export default {
     },
     {
       ...common,
+      ...infra,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
-      globalSetup: '<rootDir>/test/setup/global-setup.mjs',
-      globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
-      setupFiles: ['reflect-metadata', '<rootDir>/test/setup/env.mjs'],
+      testMatch: ['<rootDir>/{apps,libs}/*/test/**/*.spec.ts', '<rootDir>/test/scripts/**/*.spec.ts'],
+    },
+    {
+      ...common,
+      ...infra,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'],
+    },
+    {
+      ...common,
+      ...infra,
+      displayName: 'system',
+      // Every other folder of test/, so that a new one cannot fall outside every tier.
+      testMatch: ['<rootDir>/test/**/*.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/(e2e|scripts)/'],
     },
   ],
 };

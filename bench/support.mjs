@@ -1,10 +1,12 @@
 // Shared by the benchmarks: a private Redis database (14) and MongoDB database (chat_bench) on
 // the infrastructure `npm start` would use, emptied before and after, and app processes from dist/.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import net from 'node:net';
+import { spawnApp, stop } from '../scripts/harness.mjs';
 import { ensureInfra } from '../scripts/infra.mjs';
-import { ROOT_DIR, appEntry, nodeFlags } from '../scripts/paths.mjs';
+import { ROOT_DIR } from '../scripts/paths.mjs';
+
+export { freePort } from '../scripts/harness.mjs';
 
 export async function benchEnvironment() {
   const { Redis } = await import('ioredis');
@@ -53,23 +55,13 @@ export async function dirtyRoomCount(redis) {
   return total;
 }
 
-export function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * Where the apps' build is read from: this checkout's dist/, or BENCH_APPS_ROOT's (another
  * checkout, e.g. a git worktree of an earlier commit, built there): the same scenarios then
  * measure that code. Run with --no-build, which builds only this checkout.
  */
 export const APPS_ROOT = process.env.BENCH_APPS_ROOT ? resolve(process.env.BENCH_APPS_ROOT) : ROOT_DIR;
-const entryOf = (name) =>
-  APPS_ROOT === ROOT_DIR ? appEntry(name) : resolve(APPS_ROOT, 'dist', name, 'apps', name, 'src', 'main.js');
+const entryOf = (name) => resolve(APPS_ROOT, 'dist', name, 'apps', name, 'src', 'main.js');
 
 /** The commit the measured apps were built from, and whether apps/ or libs/ had local edits. */
 export function appsBuild() {
@@ -82,34 +74,18 @@ export function appsBuild() {
 }
 
 /** Starts a built app with `env` on top of the bench databases; resolves once /health answers. */
-export async function startApp(name, env, port, nodeArgs = []) {
-  const child = spawn(process.execPath, [...nodeFlags(name), ...nodeArgs, entryOf(name)], {
+export function startApp(name, env, port, nodeArgs = []) {
+  return spawnApp(name, {
+    env: { LOG_LEVEL: 'warn', ...env },
+    port,
+    nodeArgs,
+    entry: entryOf(name),
     cwd: APPS_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    output: ['ignore', 'inherit'],
   });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    if (
-      await fetch(`${url}/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return { url, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} did not start`);
 }
 
-export function stopChild(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  });
-}
+export const stopChild = (child) => stop(child);
 
 export async function post(base, path, body, token) {
   const res = await fetch(base + path, {

@@ -7,11 +7,10 @@ import { existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from '
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hasExited, stop, waitUntil } from './harness.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function which(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).stdout.trim() || null;
@@ -47,15 +46,9 @@ export async function mongoAnswers(url, timeoutMs = 1500) {
   }
 }
 
-async function waitFor(check, what, timeoutMs, child) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
-    if (await check()) return;
-    await sleep(200);
-  }
-  throw new Error(`${what} did not answer within ${timeoutMs} ms`);
-}
+/** Waits until `check` holds; fails when `child` (the server that should answer) exits first. */
+const waitFor = (check, what, timeoutMs, child) =>
+  waitUntil(check, { what: `${what} to answer within ${timeoutMs} ms`, timeoutMs, intervalMs: 200, child });
 
 function startChild(name, command, args, logFile, log) {
   log(`starting ${name}: ${command} ${args.join(' ')} (log: ${logFile})`);
@@ -66,13 +59,9 @@ function startChild(name, command, args, logFile, log) {
 }
 
 async function stopChild(child, name, log) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  if (hasExited(child)) return;
   log(`stopping ${name}`);
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
+  await stop(child, { graceMs: 10_000 });
 }
 
 /** Builds tools/ferretdb into DATA_DIR/bin when missing or older than its sources. */

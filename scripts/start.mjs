@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { build, ensureDeps } from './ensure-deps.mjs';
 import { APPS, ROOT_DIR, appEntry, nodeFlags } from './paths.mjs';
 import { stopOnSignals, supervise } from './supervisor.mjs';
+import { answers, waitUntil } from './harness.mjs';
 
 const selected = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 for (const app of selected) {
@@ -61,18 +62,15 @@ const supervisor = supervise(programs, { cwd: ROOT_DIR, env, line: log.line, eve
 stopOnSignals(supervisor, { after: infra.stop, event: log.event });
 
 // Tell the user where things are once they answer.
-const deadline = Date.now() + 60_000;
 const pending = new Set(apps);
-while (pending.size && Date.now() < deadline && !supervisor.stopping) {
-  for (const app of [...pending]) {
-    const ok = await fetch(`http://127.0.0.1:${ports[app]}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) pending.delete(app);
-  }
-  if (pending.size) await new Promise((r) => setTimeout(r, 300));
-}
+await waitUntil(
+  async () => {
+    for (const app of [...pending])
+      if (await answers(`http://127.0.0.1:${ports[app]}/health`)) pending.delete(app);
+    return pending.size === 0 || supervisor.stopping;
+  },
+  { what: 'the apps to answer', timeoutMs: 60_000, intervalMs: 300 },
+).catch(() => {}); // reported below
 if (!supervisor.stopping) {
   if (pending.size) console.warn(`[start] not healthy after 60 s: ${[...pending].join(', ')}`);
   console.log('[start] ready:');

@@ -3,6 +3,7 @@
 // the others keep serving. stop() ends them all: SIGTERM, then SIGKILL after a grace period.
 // Builtins only; the caller decides where lines go (see log-lines.mjs).
 import { spawn } from 'node:child_process';
+import { stop as stopProcess } from './harness.mjs';
 import { createInterface } from 'node:readline';
 
 export const BACKOFF = { initialMs: 500, maxMs: 10_000, resetAfterMs: 30_000 };
@@ -40,7 +41,6 @@ export function supervise(programs, { cwd, env, line, event, backoff = BACKOFF, 
       const status = error ? error.message : (signal ?? `code ${code}`);
       if (stopping) {
         event(name, 'info', `${name} stopped (${status})`);
-        state.exited();
         return;
       }
       const upMs = Date.now() - state.startedAt;
@@ -68,7 +68,7 @@ export function supervise(programs, { cwd, env, line, event, backoff = BACKOFF, 
   }
 
   for (const name of Object.keys(programs)) {
-    states.set(name, { child: null, startedAt: 0, failures: 0, restarts: 0, timer: null, exited: () => {} });
+    states.set(name, { child: null, startedAt: 0, failures: 0, restarts: 0, timer: null });
     start(name);
   }
 
@@ -88,16 +88,10 @@ export function supervise(programs, { cwd, env, line, event, backoff = BACKOFF, 
           clearTimeout(state.timer);
           const child = state.child;
           if (!child) return undefined;
-          return new Promise((resolve) => {
-            const kill = setTimeout(() => {
-              event(name, 'warn', `${name} still running ${seconds(graceMs)} after SIGTERM; sending SIGKILL`);
-              child.kill('SIGKILL');
-            }, graceMs);
-            state.exited = () => {
-              clearTimeout(kill);
-              resolve();
-            };
-            child.kill('SIGTERM');
+          return stopProcess(child, {
+            graceMs,
+            onKill: () =>
+              event(name, 'warn', `${name} still running ${seconds(graceMs)} after SIGTERM; sending SIGKILL`),
           });
         }),
       ).then(() => undefined);

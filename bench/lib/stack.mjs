@@ -1,10 +1,10 @@
 // Starts what a scenario measures: the four chat apps from dist/ (or one of the peers) on the
 // benchmark's own Redis database and MongoDB database, and the users and rooms it needs.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
 import { ObjectId } from 'mongodb';
+import { PORT_VARS, spawnApp } from '../../scripts/harness.mjs';
 import { ROOT_DIR } from '../../scripts/paths.mjs';
 import { freePort, post, startApp, stopChild } from '../support.mjs';
 import { waitForDrain } from './drain.mjs';
@@ -26,7 +26,6 @@ export const BENCH_SETTINGS = {
 const JWT_SECRET = randomBytes(32).toString('hex');
 const FILE_LINK_SECRET = randomBytes(32).toString('hex');
 const INTERNAL_SERVICE_SECRET = randomBytes(32).toString('hex');
-const PORT_VARS = { api: 'API_PORT', socket: 'SOCKET_PORT', file: 'FILE_HTTP_PORT', worker: 'WORKER_PORT' };
 
 /**
  * BENCH_PROFILE=1: every app and load process writes a V8 CPU profile to .data/profiles when it
@@ -141,30 +140,13 @@ export async function startTarget(bench, target, { count, roomSize, apps }) {
 
 /** A peer server (bench/peers/server.mjs) on the bench databases. */
 export async function startPeer(bench, peer) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...timelineArgs(), join(ROOT_DIR, 'bench', 'peers', 'server.mjs')], {
-    cwd: ROOT_DIR,
-    env: {
-      ...process.env,
-      PEER: peer,
-      PORT: String(port),
-      REDIS_URL: bench.redisUrl,
-      MONGO_URL: bench.mongoUrl,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const server = await spawnApp(`peer ${peer}`, {
+    entry: join(ROOT_DIR, 'bench', 'peers', 'server.mjs'),
+    nodeArgs: timelineArgs(),
+    env: { PEER: peer, REDIS_URL: bench.redisUrl, MONGO_URL: bench.mongoUrl },
+    timeoutMs: 10_000,
   });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (
-      await fetch(`${url}/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return { url, pid: child.pid, stop: () => stopChild(child) };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`peer ${peer} did not start`);
+  return { url: server.url, pid: server.child.pid, stop: () => server.stop() };
 }
 
 /**

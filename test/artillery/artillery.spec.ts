@@ -1,7 +1,7 @@
 import { ensureArtillery, failures, runScenario } from '../../artillery/run.mjs';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort } from '../../scripts/harness.mjs';
 
 /**
  * The Artillery scenarios (artillery/*.yml) in their short `smoke` environment against the built

@@ -15,7 +15,7 @@ import { png } from '../support/files.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { sendMessages } from '../support/load.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort, waitUntil } from '../../scripts/harness.mjs';
 import { connect } from '../support/socket.js';
 
 jest.setTimeout(120_000);
@@ -103,12 +103,8 @@ async function eventually<T>(
   done: (value: T) => boolean,
   timeoutMs = 20_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    value = await read();
-  }
+  let value!: T;
+  await waitUntil(async () => done((value = await read())), { timeoutMs }).catch(() => {});
   return value;
 }
 
@@ -331,11 +327,17 @@ run('history scrolls back, a page at a time, to the first message', async () => 
   await page.getByText('line 129', { exact: true }).waitFor();
   const status = page.locator('.history-status');
   const scroller = page.locator('.scroller');
-  for (let pages = 0; (await status.textContent()) !== 'This is the beginning of the room.'; pages++) {
+  const BEGINNING = 'This is the beginning of the room.';
+  for (let pages = 0; (await status.textContent()) !== BEGINNING; pages++) {
     expect(pages).toBeLessThan(10);
+    const shown = (await timeline(page)).length;
     await scroller.hover();
     await page.mouse.wheel(0, -5000);
-    await new Promise((r) => setTimeout(r, 200));
+    // The scroll loads an older page, or finds the beginning; a scroll that did neither is retried.
+    await waitUntil(
+      async () => (await timeline(page)).length > shown || (await status.textContent()) === BEGINNING,
+      { what: 'an older page', timeoutMs: 2000 },
+    ).catch(() => {});
   }
   expect(await timeline(page)).toEqual(expected);
   // The last page went in above what the reader saw; one more scroll up shows the first message.

@@ -5,8 +5,8 @@ import type { Message } from '@chat/contracts';
 import { RedisKeys } from '@chat/redis';
 import { startRedisCluster } from '../../scripts/redis-cluster.mjs';
 import { createRoom, createUser, fullHistory, http } from '../support/http.js';
-import { startAppProcess, type AppProcess } from '../support/processes.js';
-import { freePort } from '../support/redis-server.js';
+import { startAppProcesses, type AppProcess } from '../support/processes.js';
+import { freePort, waitUntil } from '../../scripts/harness.mjs';
 
 /**
  * The same apps, unchanged, on a Redis Cluster of three primaries (scripts/redis-cluster.mjs):
@@ -22,7 +22,7 @@ beforeAll(async () => {
   const ports = [first, await freePort(), await freePort()];
   cluster = await startRedisCluster({ ports, dir: `${process.env.DATA_DIR}/redis-cluster` });
   const env = { REDIS_CLUSTER_NODES: cluster.nodes, WORKER_INTERVAL_MS: '50' };
-  apps = await Promise.all(['api', 'worker', 'socket', 'socket'].map((name) => startAppProcess(name, env)));
+  apps = await startAppProcesses(['api', 'worker', 'socket', 'socket'], env);
 });
 
 afterAll(async () => {
@@ -69,13 +69,16 @@ it('runs the chat path and the worker on a Redis Cluster', async () => {
       cluster.nodes.split(',').map((node) => ({ host: '127.0.0.1', port: Number(node.split(':')[1]) })),
     );
     try {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const left = await Promise.all(rooms.map((roomId) => redis.xlen(RedisKeys.roomStream(roomId))));
-        if (left.every((n) => n === 0)) break;
-        if (Date.now() > deadline) throw new Error(`not drained: ${left.join(',')}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      let left: number[] = [];
+      await waitUntil(
+        async () => {
+          left = await Promise.all(rooms.map((roomId) => redis.xlen(RedisKeys.roomStream(roomId))));
+          return left.every((n) => n === 0);
+        },
+        { what: 'the worker to drain every room', timeoutMs: 30_000 },
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}: ${left.join(',')} left`);
+      });
     } finally {
       redis.disconnect();
     }

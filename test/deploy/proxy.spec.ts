@@ -8,7 +8,7 @@ import { machineTool } from '../support/tools.js';
 import { createRoomWith, createUser, http } from '../support/http.js';
 import { sendMessages } from '../support/load.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort } from '../../scripts/harness.mjs';
 import { collect, connect, type ClientSocket } from '../support/socket.js';
 
 jest.setTimeout(90_000);

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startNginx } from '../support/nginx.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort } from '../../scripts/harness.mjs';
 import { machineTool } from '../support/tools.js';
 
 /**

@@ -1,8 +1,9 @@
 import { jest } from '@jest/globals';
 import type { AdminStats } from '@chat/contracts';
+import { waitUntil } from '../../scripts/harness.mjs';
 import { createRoom, createUser, http, uniqueName, type TestUser } from '../support/http.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
-import { startAppProcess, type AppProcess } from '../support/processes.js';
+import { startAppProcesses, type AppProcess } from '../support/processes.js';
 import { connect, type ClientSocket } from '../support/socket.js';
 
 jest.setTimeout(90_000);
@@ -17,7 +18,7 @@ const sockets: ClientSocket[] = [];
 
 beforeAll(async () => {
   const env = { REDIS_URL: redisDb(REDIS_DB.adminStats), ADMIN_USERNAMES: `someone_else,${ADMIN}` };
-  apps = await Promise.all(['api', 'socket', 'socket', 'worker'].map((name) => startAppProcess(name, env)));
+  apps = await startAppProcesses(['api', 'socket', 'socket', 'worker'], env);
 });
 
 afterAll(async () => {
@@ -62,16 +63,16 @@ it('streams the deployment’s figures every second to admins, and to nobody els
   }
   expect((await aliceSocket.emitWithAck('chat:send', { roomId, clientMsgId: '' })).ok).toBe(false);
 
-  const deadline = Date.now() + 15_000;
   const settled = () =>
     pushed.find(
       (s) => s.totals.storedTotal === storedBefore + 20 && s.totals.errorsTotal >= 1 && s.backlog !== null,
     );
   // Also wait for a few pushes, to see their cadence.
-  while ((!settled() || pushed.length < 4) && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 200));
-  const stats = settled();
-  expect(stats).toBeDefined();
+  const stats = await waitUntil(() => pushed.length >= 4 && settled(), {
+    what: 'four pushes, one with the sends counted',
+    timeoutMs: 15_000,
+    intervalMs: 200,
+  });
   expect(stats!.totals).toMatchObject({ instances: 2, connections: 2 });
   expect(stats!.instances.map((i) => i.users).sort()).toEqual([1, 1]);
   expect(stats!.backlog).toMatchObject({ messages: expect.any(Number), oldestAgeSec: expect.any(Number) });
@@ -90,10 +91,16 @@ it('streams the deployment’s figures every second to admins, and to nobody els
   expect(rest.status).toBe(200);
   expect(rest.body.totals).toMatchObject({ instances: 2, connections: 2, storedTotal: storedBefore + 20 });
 
-  // Unsubscribed: the pushes stop.
+  // Unsubscribed: the pushes stop. A push sent before the unsubscription arrives before its ack
+  // (one connection keeps its order); a second admin on the same instance, still subscribed,
+  // shows two more pushes going out, and none of them reaches the first.
+  const witness = await open(admin, socketA.url);
+  let witnessed = 0;
+  witness.on('admin:stats', () => witnessed++);
+  expect(await witness.emitWithAck('admin:stats:subscribe', {})).toMatchObject({ ok: true });
   expect(await adminSocket.emitWithAck('admin:stats:unsubscribe', {})).toEqual({ ok: true });
-  await new Promise((r) => setTimeout(r, 300));
   const count = pushed.length;
-  await new Promise((r) => setTimeout(r, 2500));
+  const since = witnessed;
+  await waitUntil(() => witnessed >= since + 2, { what: 'two more pushes to the other admin' });
   expect(pushed.length).toBe(count);
 });

@@ -4,7 +4,7 @@ import type { Message } from '@chat/contracts';
 import { scrape, metric } from '../support/metrics.js';
 import { createRoom, createUser, fullHistory, http, type TestUser } from '../support/http.js';
 import { phases } from '../support/phases.js';
-import { startAppProcess, type AppProcess } from '../support/processes.js';
+import { startAppProcess, startAppProcesses, type AppProcess } from '../support/processes.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { collect, connect, type ClientSocket } from '../support/socket.js';
 
@@ -32,7 +32,7 @@ const REDIS_URL = redisDb(REDIS_DB.e2e);
 
 beforeAll(async () => {
   [api, socket, file] = await boot.run('apps', () =>
-    Promise.all(['api', 'socket', 'file'].map((name) => startAppProcess(name, { REDIS_URL }))),
+    startAppProcesses(['api', 'socket', 'file'], { REDIS_URL }),
   );
 }, boot.totalMs);
 

@@ -3,8 +3,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { ChatClient } from '@chat/client';
 import { ErrorCode, type Message } from '@chat/contracts';
 import { createRoom, createRoomWith, createUser, type TestUser } from '../support/http.js';
-import { waitFor } from '../support/phases.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort, waitUntil } from '../../scripts/harness.mjs';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
 import { connect, type ClientSocket } from '../support/socket.js';
 
@@ -189,11 +188,11 @@ it('forgets an abandoned upload after its idle timeout', async () => {
   const uploadId = (await emit(socket, 'file:begin', { roomId, name: 'a.bin', size: 5 * CHUNK }))
     .uploadId as string;
   await sendChunks(socket, uploadId, randomBytes(5 * CHUNK), 0, CHUNK);
-  await waitFor(
-    'the abandoned upload to be forgotten',
-    async () => (await emit(socket, 'file:begin', { uploadId })).ok === false,
-    { deadline: Date.now() + 30_000, intervalMs: 500 },
-  );
+  await waitUntil(async () => (await emit(socket, 'file:begin', { uploadId })).ok === false, {
+    what: 'the abandoned upload to be forgotten',
+    timeoutMs: 30_000,
+    intervalMs: 500,
+  });
 });
 
 it('lets the SDK upload a large file with progress from the acks', async () => {

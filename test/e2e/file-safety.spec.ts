@@ -24,7 +24,7 @@ import { OrphanFilesJob } from '../../apps/worker/src/retention/orphan-files.job
 import { startWorker } from '../../apps/worker/src/start-worker.js';
 import { createRoom, createUser, type TestUser } from '../support/http.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort, waitUntil } from '../../scripts/harness.mjs';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
 import { connect, type ClientSocket } from '../support/socket.js';
 
@@ -342,15 +342,14 @@ describe('what is stored and how it is served', () => {
 });
 
 /** The file app's log line of one request, once pino has written it. */
-async function logLine(path: string, requestId: string): Promise<string> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const line = readFileSync(path, 'utf8')
-      .split('\n')
-      .find((l) => l.includes(requestId) && l.includes('request completed'));
-    if (line) return line;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no log line for request ${requestId} in ${path}`);
+function logLine(path: string, requestId: string): Promise<string> {
+  return waitUntil(
+    () =>
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .find((l) => l.includes(requestId) && l.includes('request completed')),
+    { what: `the log line of request ${requestId} in ${path}`, timeoutMs: 5000, intervalMs: 50 },
+  );
 }
 
 describe('(f) the orphan sweep', () => {
@@ -377,10 +376,11 @@ describe('(f) the orphan sweep', () => {
     process.env.FILE_ORPHAN_GRACE_SEC = '3600';
     worker = await startWorker();
     const messages = db.collection('messages');
-    for (let i = 0; !(await messages.findOne({ 'file.id': inMongo.file!.id })); i++) {
-      if (i > 300) throw new Error('the worker did not drain room C');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitUntil(() => messages.findOne({ 'file.id': inMongo.file!.id }), {
+      what: 'the worker to drain room C',
+      timeoutMs: 15_000,
+      intervalMs: 50,
+    });
     expect(await messages.findOne({ 'file.id': inStream.file!.id })).toBeNull();
     const sweep = worker.get(OrphanFilesJob);
 

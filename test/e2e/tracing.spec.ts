@@ -5,7 +5,7 @@ import { createRoom, createUser, fullHistory } from '../support/http.js';
 import { PNG_1X1 } from '../support/files.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { OtlpCollector, type CollectedSpan } from '../support/otlp-collector.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort } from '../../scripts/harness.mjs';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
 import { connect, collect, type ClientSocket } from '../support/socket.js';
 

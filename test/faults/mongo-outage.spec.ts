@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Message } from '@chat/contracts';
 import { PrivateFerretDb } from '../support/ferretdb.js';
-import { createRoom, createUser, http } from '../support/http.js';
+import { http } from '../support/http.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { expectExact, sendMessages, waitForDrain } from '../support/load.js';
 import { phases } from '../support/phases.js';
-import { startAppProcess, type AppProcess } from '../support/processes.js';
-import { freePort } from '../support/redis-server.js';
-import { connect, type ClientSocket } from '../support/socket.js';
+import { startAppProcesses, type AppProcess } from '../support/processes.js';
+import { freePort } from '../../scripts/harness.mjs';
+import { userInNewRoom, type ClientSocket } from '../support/socket.js';
 
 /**
  * The database stopped for OUTAGE_SECONDS (30 by default) while clients keep sending: sends still
@@ -45,9 +45,7 @@ beforeAll(async () => {
     await mongo.start();
   });
   const env = { REDIS_URL, MONGO_URL: mongo.url(), WORKER_INTERVAL_MS: '50' };
-  [api, socket, worker] = await boot.run('apps', () =>
-    Promise.all(['api', 'socket', 'worker'].map((name) => startAppProcess(name, env))),
-  );
+  [api, socket, worker] = await boot.run('apps', () => startAppProcesses(['api', 'socket', 'worker'], env));
 }, boot.totalMs);
 
 afterAll(async () => {
@@ -60,11 +58,8 @@ it(
   `keeps acking through a ${OUTAGE_MS / 1000} s database outage and drains the backlog after`,
   async () => {
     const { alice, roomId, a } = await steps.run('room', async () => {
-      const alice = await createUser(api.url);
-      const roomId = await createRoom(api.url, alice);
-      const a = await connect(socket.url, alice.accessToken);
+      const { user: alice, roomId, socket: a } = await userInNewRoom(api.url, socket.url);
       sockets.push(a);
-      expect(await a.emitWithAck('room:join', { roomId })).toEqual({ ok: true });
       return { alice, roomId, a };
     });
     const acked: Message[] = [];

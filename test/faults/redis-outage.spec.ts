@@ -1,9 +1,10 @@
-import { createRoom, createUser, http } from '../support/http.js';
+import { http } from '../support/http.js';
 import { ackedCount, expectExact, sendMessages, waitForDrain, type SendStats } from '../support/load.js';
 import { phases } from '../support/phases.js';
-import { startAppProcess, type AppProcess } from '../support/processes.js';
-import { PrivateRedis, freePort } from '../support/redis-server.js';
-import { connect, type ClientSocket } from '../support/socket.js';
+import { startAppProcesses, type AppProcess } from '../support/processes.js';
+import { freePort } from '../../scripts/harness.mjs';
+import { PrivateRedis } from '../support/redis-server.js';
+import { userInNewRoom, type ClientSocket } from '../support/socket.js';
 
 /**
  * Redis SIGKILLed while clients send: every send during the outage fails with STORE_FAILED
@@ -35,11 +36,7 @@ beforeAll(async () => {
   redis = new PrivateRedis(await freePort(), true);
   await boot.run('redis', () => redis.start(boot.budgetMs.redis));
   [api, socket, worker] = await boot.run('apps', () =>
-    Promise.all(
-      ['api', 'socket', 'worker'].map((name) =>
-        startAppProcess(name, { REDIS_URL: redis.url, WORKER_INTERVAL_MS: '50' }),
-      ),
-    ),
+    startAppProcesses(['api', 'socket', 'worker'], { REDIS_URL: redis.url, WORKER_INTERVAL_MS: '50' }),
   );
 }, boot.totalMs);
 
@@ -53,11 +50,8 @@ it(
   'answers STORE_FAILED during the outage, recovers, and ends exact',
   async () => {
     const { alice, roomId, a } = await steps.run('room', async () => {
-      const alice = await createUser(api.url);
-      const roomId = await createRoom(api.url, alice);
-      const a = await connect(socket.url, alice.accessToken);
+      const { user: alice, roomId, socket: a } = await userInNewRoom(api.url, socket.url);
       sockets.push(a);
-      expect(await a.emitWithAck('room:join', { roomId })).toEqual({ ok: true });
       return { alice, roomId, a };
     });
 

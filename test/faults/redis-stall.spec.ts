@@ -1,8 +1,9 @@
 import { ErrorCode } from '@chat/contracts';
 import { createRoom, createUser, fullHistory, http } from '../support/http.js';
 import { phases } from '../support/phases.js';
-import { startAppProcess, type AppProcess } from '../support/processes.js';
-import { PrivateRedis, freePort } from '../support/redis-server.js';
+import { startAppProcesses, type AppProcess } from '../support/processes.js';
+import { freePort } from '../../scripts/harness.mjs';
+import { PrivateRedis } from '../support/redis-server.js';
 import { connect, type ClientSocket } from '../support/socket.js';
 
 /**
@@ -22,7 +23,7 @@ beforeAll(async () => {
   redis = new PrivateRedis(await freePort(), true);
   await boot.run('redis', () => redis.start(boot.budgetMs.redis));
   [api, socket] = await boot.run('apps', () =>
-    Promise.all(['api', 'socket'].map((name) => startAppProcess(name, { REDIS_URL: redis.url }))),
+    startAppProcesses(['api', 'socket'], { REDIS_URL: redis.url }),
   );
 }, boot.totalMs);
 

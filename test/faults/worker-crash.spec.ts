@@ -3,7 +3,7 @@ import { createRoomWith, createUser } from '../support/http.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { expectExact, sendMessages, waitForDrain } from '../support/load.js';
 import { phases } from '../support/phases.js';
-import { startAppProcess, type AppProcess } from '../support/processes.js';
+import { startAppProcess, startAppProcesses, type AppProcess } from '../support/processes.js';
 import { connect, type ClientSocket } from '../support/socket.js';
 
 /**
@@ -28,9 +28,7 @@ let api: AppProcess, socket: AppProcess;
 const sockets: ClientSocket[] = [];
 
 beforeAll(async () => {
-  [api, socket] = await boot.run('apps', () =>
-    Promise.all(['api', 'socket'].map((name) => startAppProcess(name, { REDIS_URL }))),
-  );
+  [api, socket] = await boot.run('apps', () => startAppProcesses(['api', 'socket'], { REDIS_URL }));
 }, boot.totalMs);
 
 afterAll(async () => {
@@ -64,9 +62,7 @@ it(
           const worker = await startAppProcess('worker', WORKER_ENV);
           // The random moment is the point of the test, not a wait for something.
           await new Promise((r) => setTimeout(r, 30 + Math.random() * 400));
-          const exited = new Promise((r) => worker.child.once('exit', r));
-          worker.child.kill('SIGKILL');
-          await exited;
+          await worker.stop({ signal: 'SIGKILL' });
           kills++;
         }
       });

@@ -4,7 +4,7 @@ import { createRoom, createUser, type TestUser } from '../support/http.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { expectExact, sendMessages, waitForDrain } from '../support/load.js';
 import { phases } from '../support/phases.js';
-import { startAppProcess, type AppProcess } from '../support/processes.js';
+import { startAppProcess, startAppProcesses, type AppProcess } from '../support/processes.js';
 import { connect, type ClientSocket } from '../support/socket.js';
 import { RedisKeys, STREAM_PARTITIONS } from '@chat/redis';
 
@@ -30,9 +30,7 @@ const workers: AppProcess[] = [];
 const sockets: ClientSocket[] = [];
 
 beforeAll(async () => {
-  [api, socket] = await boot.run('apps', () =>
-    Promise.all(['api', 'socket'].map((name) => startAppProcess(name, { REDIS_URL }))),
-  );
+  [api, socket] = await boot.run('apps', () => startAppProcesses(['api', 'socket'], { REDIS_URL }));
 }, boot.totalMs);
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { createRoomWith, createUser, fullHistory, http, type TestUser } from '..
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { startAppProcess, type AppProcess } from '../support/processes.js';
 import { connect, type ClientSocket } from '../support/socket.js';
+import { hasExited, waitUntil } from '../../scripts/harness.mjs';
 
 /**
  * Three socket instances behind a round-robin TCP balancer, clients on the SDK. One instance is
@@ -76,14 +77,6 @@ async function sdkClient(user: TestUser & { refreshToken?: string }) {
   return { client, received };
 }
 
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 type Party = Awaited<ReturnType<typeof sdkClient>>;
 
 /** Each party sends `perClient` messages to the room, 10 ms apart; resolves with all the acks. */
@@ -93,7 +86,7 @@ async function sendPaced(parties: Party[], roomId: string, perClient: number): P
       const pending: Array<Promise<Message>> = [];
       for (let i = 0; i < perClient; i++) {
         pending.push(client.send(roomId, { content: `p${p}-${i}` }));
-        await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, 10)); // pacing: the load's shape, not a wait
       }
       return Promise.all(pending);
     }),
@@ -103,14 +96,22 @@ async function sendPaced(parties: Party[], roomId: string, perClient: number): P
 
 /** Every party ends with exactly `ids`, in that order: none missing, none doubled. */
 async function expectEveryoneReceived(parties: Party[], ids: string[], timeoutMs: number) {
-  await waitUntil(
-    () => parties.every(({ received }) => received.length >= ids.length),
+  await waitUntil(() => parties.every(({ received }) => received.length >= ids.length), {
+    what: 'deliveries',
     timeoutMs,
-    'deliveries',
-  );
-  // Room for a late duplicate to show up before the comparison.
+    intervalMs: 50,
+  });
+  // Room for a late duplicate to show up before the comparison: a wait for nothing to happen.
   await new Promise((r) => setTimeout(r, 300));
   for (const { received } of parties) expect(received.map((m) => m.id)).toEqual(ids);
+}
+
+/** Resolves once every party has received a sixth of what `sendPaced` sends: mid-load. */
+function midway(parties: Party[], perClient: number): Promise<boolean> {
+  return waitUntil(() => parties.every(({ received }) => received.length >= perClient), {
+    what: 'the load to be under way',
+    intervalMs: 20,
+  });
 }
 
 function roomWith([owner, ...members]: TestUser[]): Promise<string> {
@@ -154,9 +155,9 @@ it('survives an instance killed mid-stream and restarted: exact, ordered, and pr
 
   const PER_CLIENT = 120;
   const sending = sendPaced(parties, roomId, PER_CLIENT);
-  await new Promise((r) => setTimeout(r, 400));
+  await midway(parties, PER_CLIENT);
   victim.child.kill('SIGKILL');
-  await new Promise((r) => setTimeout(r, 300));
+  await waitUntil(() => hasExited(victim.child), { what: 'the killed instance to be gone' });
   sockets[2] = await startAppProcess('socket', ENV);
   const acked = await sending;
   expect(acked).toHaveLength(6 * PER_CLIENT);
@@ -169,7 +170,11 @@ it('survives an instance killed mid-stream and restarted: exact, ordered, and pr
   await expectEveryoneReceived(parties, ids, 30_000);
 
   // The ghost's entries expire with the dead instance; the SDK users are online elsewhere.
-  await waitUntil(async () => !(await presence()).includes(ghost.id), 5000, 'presence to drop the ghost');
+  await waitUntil(async () => !(await presence()).includes(ghost.id), {
+    what: 'presence to drop the ghost',
+    timeoutMs: 5000,
+    intervalMs: 50,
+  });
   expect((await presence()).sort()).toEqual(users.map((u) => u.id).sort());
 });
 
@@ -193,7 +198,7 @@ it('drains an instance on SIGTERM: in-flight sends finish, clients move elsewher
 
   const PER_CLIENT = 100;
   const sending = sendPaced(parties, roomId, PER_CLIENT);
-  await new Promise((r) => setTimeout(r, 400));
+  await midway(parties, PER_CLIENT);
   // A burst whose acks are still pending when SIGTERM lands.
   const burst = Array.from({ length: 50 }, (_, i) =>
     direct
@@ -235,7 +240,7 @@ it('brings a client that missed 10,000 messages back up to date, and reports how
     if (!ack.ok) throw new Error(JSON.stringify(ack));
   };
   await sendOne('seen');
-  await waitUntil(() => before.length === 1, 5000, 'the first message');
+  await waitUntil(() => before.length === 1, { what: 'the first message', timeoutMs: 5000, intervalMs: 50 });
   const lastSeen = first.lastMessageId(roomId)!;
   first.close();
 

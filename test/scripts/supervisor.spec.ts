@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BACKOFF, restartDelay } from '../../scripts/supervisor.mjs';
 import { phases } from '../support/phases.js';
-import { freePort } from '../support/redis-server.js';
+import { freePort } from '../../scripts/harness.mjs';
 
 /**
  * `npm start`'s supervisor (scripts/supervisor.mjs), run for real over stand-in apps (tiny HTTP
@@ -87,7 +87,7 @@ it(
     const watch = (async () => {
       while (watching) {
         seenByTwo.push(await ask(ports.two));
-        await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, 10)); // pacing: asked all along, not waiting for anything
       }
     })();
     let second: Answer, third: Answer;

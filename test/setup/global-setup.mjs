@@ -1,5 +1,7 @@
-// Starts (or finds) real Redis and a real MongoDB-protocol server for the integration tier, and
-// gives the tests their own Redis database and MongoDB database, emptied before the run.
+// Starts (or finds) real Redis and a real MongoDB-protocol server for the tiers that need them
+// (integration, e2e, system), and gives the tests their own Redis databases and MongoDB
+// database, emptied before the run. Each of those projects names this setup; the first one of a
+// run does the work.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +11,7 @@ export const TEST_REDIS_DB = 15;
 export const TEST_MONGO_DB = 'chat_test';
 
 export default async function globalSetup() {
+  if (globalThis.__chatInfra) return;
   const infra = await ensureInfra({ log: (line) => process.stderr.write(`\n[infra] ${line}`) });
   globalThis.__chatInfra = infra;
 
@@ -18,8 +21,8 @@ export default async function globalSetup() {
   mongoUrl.pathname = `/${TEST_MONGO_DB}`;
 
   const { Redis } = await import('ioredis');
-  // 15 for in-process tests; 7-13 for the files that run worker processes (test/support/isolation.ts).
-  for (const db of [5, 6, 7, 8, 9, 10, 11, 12, 13, TEST_REDIS_DB]) {
+  // 15 for in-process tests; 2-13 for the files that run worker processes (test/support/isolation.ts).
+  for (const db of [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, TEST_REDIS_DB]) {
     const redis = new Redis(infra.redisUrl, { db });
     await redis.flushdb();
     await redis.quit();
@@ -34,4 +37,6 @@ export default async function globalSetup() {
   process.env.TEST_REDIS_URL = redisUrl.toString();
   process.env.TEST_MONGO_URL = mongoUrl.toString();
   process.env.TEST_DATA_DIR = mkdtempSync(join(tmpdir(), 'chat-test-'));
+  // Where the infrastructure keeps its binaries (test/support/ferretdb.ts builds there too).
+  process.env.TEST_INFRA_DATA_DIR = infra.dataDir;
 }

@@ -1,3 +1,6 @@
 export default async function globalTeardown() {
-  await globalThis.__chatInfra?.stop();
+  // Each project with the infrastructure has this teardown: the first one stops it.
+  const infra = globalThis.__chatInfra;
+  globalThis.__chatInfra = undefined;
+  await infra?.stop();
 }

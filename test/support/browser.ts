@@ -1,15 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { waitUntilAnswers } from './processes.js';
-import { freePort } from './redis-server.js';
+import { freePort, spawnApp } from '../../scripts/harness.mjs';
+import { ROOT_DIR } from '../../scripts/paths.mjs';
 import { machineTool } from './tools.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-
 /** Where the browser tests leave their screenshots (CI keeps them as artefacts). */
-export const SCREENSHOT_DIR = join(ROOT, 'test-results', 'web');
+export const SCREENSHOT_DIR = join(ROOT_DIR, 'test-results', 'web');
 
 /** Debian's Chromium (.ci/run installs it); null where it is missing outside CI. */
 export function chromiumPath(): string | null {
@@ -47,27 +44,16 @@ export async function startWebServer(
   port?: number,
 ): Promise<WebServer> {
   port ??= await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'preview', '--config', 'apps/web/vite.config.ts'],
-    { cwd: ROOT, env: { ...process.env, ...env, WEB_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilAnswers(`${url}/config.json`, 'web server', 20_000, child).catch((error: Error) => {
-    throw new Error(`${error.message}: ${output}`);
+  const web = await spawnApp('web', {
+    entry: join(ROOT_DIR, 'node_modules', 'vite', 'bin', 'vite.js'),
+    args: ['preview', '--config', 'apps/web/vite.config.ts'],
+    env: { ...env, WEB_PORT: String(port) },
+    port,
+    healthPath: '/config.json',
+    timeoutMs: 20_000,
+    output: join(process.env.DATA_DIR!, `web-${port}.log`),
   });
-  return {
-    url,
-    stop: () =>
-      new Promise((done) => {
-        if (child.exitCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      }),
-  };
+  return { url: web.url, stop: async () => void (await web.stop()) };
 }
 
 /** Saves a full-page screenshot under test-results/web/. */

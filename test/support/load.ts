@@ -2,6 +2,7 @@ import { MongoClient } from 'mongodb';
 import { RedisKeys } from '@chat/redis';
 import { Redis } from 'ioredis';
 import type { Ack, Message } from '@chat/contracts';
+import { waitUntil } from '../../scripts/harness.mjs';
 import { fullHistory, type TestUser } from './http.js';
 import type { ClientSocket } from './socket.js';
 
@@ -56,6 +57,7 @@ export async function sendMessages(
   return stats;
 }
 
+/** Waits until the worker has emptied the rooms' streams; resolves with how long that took. */
 export async function waitForDrain(
   redisUrl: string,
   roomIds: string[],
@@ -63,15 +65,19 @@ export async function waitForDrain(
 ): Promise<number> {
   const redis = new Redis(redisUrl);
   const started = Date.now();
+  let left = 0;
   try {
-    for (;;) {
-      let left = 0;
-      for (const roomId of roomIds) left += await redis.xlen(RedisKeys.roomStream(roomId));
-      if (left === 0) return Date.now() - started;
-      if (Date.now() - started > timeoutMs)
-        throw new Error(`${left} entries still not persisted after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitUntil(
+      async () => {
+        left = 0;
+        for (const roomId of roomIds) left += await redis.xlen(RedisKeys.roomStream(roomId));
+        return left === 0;
+      },
+      { what: 'the worker to persist every entry', timeoutMs },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}: ${left} entries still not persisted after ${timeoutMs} ms`);
+    });
+    return Date.now() - started;
   } finally {
     await redis.quit();
   }

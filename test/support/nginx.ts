@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { waitUntilAnswers } from './processes.js';
+import { waitUntilAnswers } from '../../scripts/harness.mjs';
 
 /**
  * Runs the machine's nginx in the foreground on the config `config(dir)` returns, written into a
@@ -27,6 +27,6 @@ export async function startNginx(
     ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; error_log stderr;${user}`],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
-  await waitUntilAnswers(probeUrl, 'nginx', 10_000, nginx);
+  await waitUntilAnswers(probeUrl, { what: 'nginx', timeoutMs: 10_000, child: nginx });
   return nginx;
 }

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitUntil } from '../../scripts/harness.mjs';
 
 /** A span as the OTLP/HTTP JSON exporter sends it, with the service that sent it. */
 export interface CollectedSpan {
@@ -60,11 +61,7 @@ export class OtlpCollector {
 
   /** Waits until `predicate` holds for the spans received so far. */
   async waitFor(predicate: (spans: CollectedSpan[]) => boolean, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate(this.spans)) {
-      if (Date.now() > deadline) throw new Error(`spans not seen in ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitUntil(() => predicate(this.spans), { what: `the spans (${timeoutMs} ms)`, timeoutMs });
   }
 
   private collect(request: ExportRequest): void {

@@ -1,3 +1,5 @@
+import { waitUntil, type Truthy } from '../../scripts/harness.mjs';
+
 /**
  * Time limits of the long tests, built from their phases. Each phase runs under its own budget,
  * so a slow machine fails with the phase's name (or the condition it was waiting for) instead of
@@ -10,35 +12,11 @@ const MARGIN_MS = 10_000;
 /** A phase's wait fails at the phase's deadline and names its condition: let it speak first. */
 const OVERRUN_GRACE_MS = 1_000;
 
-export interface WaitOptions {
-  /** Absolute time (Date.now()) after which the wait fails. */
-  deadline: number;
-  /** Pause between checks. */
-  intervalMs?: number;
-}
-
-/**
- * Polls `check` until it returns something truthy, and returns that. Fails with `what` after the
- * deadline; an error thrown by `check` fails at once.
- */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | Promise<T>,
-  { deadline, intervalMs = 50 }: WaitOptions,
-): Promise<NonNullable<T>> {
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
 export interface Phase {
   readonly name: string;
   readonly deadline: number;
-  /** `waitFor` with the phase's deadline. */
-  waitFor<T>(what: string, check: () => T | Promise<T>, intervalMs?: number): Promise<NonNullable<T>>;
+  /** `waitUntil` with the phase's deadline, naming `what` and the phase when it times out. */
+  waitFor<T>(what: string, check: () => T | Promise<T>, intervalMs?: number): Promise<Truthy<T>>;
 }
 
 export interface Phases<K extends string> {
@@ -61,8 +39,8 @@ export function phases<K extends string>(budgetMs: Record<K, number>): Phases<K>
       const phase: Phase = {
         name,
         deadline,
-        waitFor: (what, check, intervalMs) =>
-          waitFor(`${what} (phase "${name}", ${budget / 1000} s)`, check, { deadline, intervalMs }),
+        waitFor: (what, check, intervalMs = 50) =>
+          waitUntil(check, { what: `${what} (phase "${name}", ${budget / 1000} s)`, deadline, intervalMs }),
       };
       let timer: NodeJS.Timeout | undefined;
       const overrun = new Promise<never>((_, reject) => {

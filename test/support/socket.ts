@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { io, type Socket as IoSocket } from 'socket.io-client';
 import type { ClientToServerEvents, Message, ServerToClientEvents } from '@chat/contracts';
+import { createRoom, createUser, type TestUser } from './http.js';
 
 export type ClientSocket = IoSocket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -73,3 +74,19 @@ export function tcpOf(socket: ClientSocket): { pause(): void; resume(): void } {
     },
   };
 }
+
+/** A new user who owns a new room, connected to `socketUrl` and in the room. */
+export async function userInNewRoom(
+  api: string,
+  socketUrl: string,
+): Promise<{ user: TestUser; roomId: string; socket: ClientSocket }> {
+  const user = await createUser(api);
+  const roomId = await createRoom(api, user);
+  const socket = await connect(socketUrl, user.accessToken);
+  const joined = await socket.emitWithAck('room:join', { roomId });
+  if (!joined.ok) throw new Error(`room:join failed: ${JSON.stringify(joined)}`);
+  return { user, roomId, socket };
+}
+
+/** engine.io's heartbeat drops a client that stopped reading too: off, for tests of the app's own limits. */
+export const NO_HEARTBEAT = { SOCKET_PING_INTERVAL_MS: '120000', SOCKET_PING_TIMEOUT_MS: '60000' };

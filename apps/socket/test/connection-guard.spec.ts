@@ -8,8 +8,8 @@ import { RoomFeed } from '../src/delivery/room-feed.service.js';
 import { startSocket } from '../src/start-socket.js';
 import { baseUrl } from '../../../test/support/apps.js';
 import { createRoom, createUser, uniqueName } from '../../../test/support/http.js';
-import { waitFor } from '../../../test/support/phases.js';
-import { connect, tcpOf, type ClientSocket } from '../../../test/support/socket.js';
+import { waitUntil } from '../../../scripts/harness.mjs';
+import { connect, tcpOf, type ClientSocket, NO_HEARTBEAT } from '../../../test/support/socket.js';
 
 /**
  * The attacks of a stranger with a WebSocket and no account, and of a member who stops reading:
@@ -22,9 +22,7 @@ const LIMITS = {
   SOCKET_PREAUTH_MAX_BYTES: '4096',
   SOCKET_AUTH_TIMEOUT_MS: '5000',
   SOCKET_MAX_OUTBOUND_BYTES: String(256 * 1024),
-  // engine.io's heartbeat would also drop a client that stopped reading: not within these tests.
-  SOCKET_PING_INTERVAL_MS: '120000',
-  SOCKET_PING_TIMEOUT_MS: '60000',
+  ...NO_HEARTBEAT,
 };
 
 let apiApp: INestApplication;
@@ -154,8 +152,10 @@ it('drops a member that stops reading once the server holds the bound for it', a
         ),
       );
   })();
-  await waitFor('the server to drop the member that stopped reading', () => !server.of('/').sockets.has(id), {
-    deadline: Date.now() + 45_000,
+  await waitUntil(() => !server.of('/').sockets.has(id), {
+    what: 'the server to drop the member that stopped reading',
+    timeoutMs: 45_000,
+    intervalMs: 50,
   });
   await sending;
 }, 90_000);

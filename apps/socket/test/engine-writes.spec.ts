@@ -10,6 +10,7 @@ import {
   textFrame,
   type EngineTransport,
 } from '../src/transport/engine-writes.js';
+import { waitUntil } from '../../../scripts/harness.mjs';
 
 /**
  * The write path tuning against real socket.io and ws, with permessage-deflate negotiated as
@@ -54,7 +55,7 @@ beforeAll(async () => {
         }),
     ),
   );
-  await new Promise((r) => setTimeout(r, 50)); // the joins
+  await waitUntil(() => server.of('/').adapter.rooms.get('room')?.size === 3, { what: 'the joins' });
 });
 
 afterAll(async () => {
@@ -143,7 +144,7 @@ describe('emitToLocalRoom', () => {
       });
     direct = await Promise.all([open(['websocket']), open(['websocket'])]);
     polling = await open(['polling']);
-    await new Promise((r) => setTimeout(r, 50)); // the joins
+    await waitUntil(() => io.of('/').adapter.rooms.get('room')?.size === 3, { what: 'the joins' });
   });
 
   afterAll(async () => {

@@ -10,8 +10,8 @@ import { startSocket } from '../src/start-socket.js';
 import { RoomFeed } from '../src/delivery/room-feed.service.js';
 import { baseUrl } from '../../../test/support/apps.js';
 import { createRoom, createUser, uniqueName } from '../../../test/support/http.js';
-import { waitFor } from '../../../test/support/phases.js';
-import { collect, connect, tcpOf, type ClientSocket } from '../../../test/support/socket.js';
+import { waitUntil } from '../../../scripts/harness.mjs';
+import { collect, connect, tcpOf, type ClientSocket, NO_HEARTBEAT } from '../../../test/support/socket.js';
 
 /**
  * What one client can make a socket instance do with room:join and room:leave: re-joins and
@@ -26,9 +26,7 @@ const LIMITS = {
   MAX_JOINS_PER_USER: '3',
   REPLAY_MAX_BUFFERED_BYTES: String(64 * 1024),
   SOCKET_STALL_TIMEOUT_MS: '3000',
-  // engine.io's heartbeat would also drop a client that stopped reading: not within these tests.
-  SOCKET_PING_INTERVAL_MS: '120000',
-  SOCKET_PING_TIMEOUT_MS: '60000',
+  ...NO_HEARTBEAT,
 };
 
 let apiApp: INestApplication;
@@ -105,8 +103,10 @@ it('holds a room once per connection: concurrent joins, then one leave, unsubscr
   expect(acks).toEqual(Array(4).fill({ ok: true }));
   expect(await subscribers(roomId)).toBe(1);
   expect(await socket.emitWithAck('room:leave', { roomId })).toEqual({ ok: true });
-  await waitFor('the instance to drop the room', async () => (await subscribers(roomId)) === 0, {
-    deadline: Date.now() + 10_000,
+  await waitUntil(async () => (await subscribers(roomId)) === 0, {
+    what: 'the instance to drop the room',
+    timeoutMs: 10_000,
+    intervalMs: 50,
   });
 });
 
@@ -172,9 +172,12 @@ it('replays at the pace the client reads, holding a bounded number of bytes for 
   const ack = socket.emitWithAck('room:join', { roomId, lastMessageId: '0-0' });
   const conn = serverConnection(socket);
   // The replay fills the kernel's buffers, then the server's own: it must stop at the bound.
-  await waitFor('the replay to wait for the client', () => outboundBytes(conn) >= 64 * 1024, {
-    deadline: Date.now() + 20_000,
+  await waitUntil(() => outboundBytes(conn) >= 64 * 1024, {
+    what: 'the replay to wait for the client',
+    timeoutMs: 20_000,
+    intervalMs: 50,
   });
+  // Sampled for half a second: the bound must hold while time passes, not at one moment.
   let most = 0;
   for (let i = 0; i < 10; i++) {
     most = Math.max(most, outboundBytes(conn));
@@ -197,7 +200,9 @@ it('disconnects a client that reads nothing while its replay waits', async () =>
   const server = socketServer();
   const id = socket.id!;
   socket.emit('room:join', { roomId, lastMessageId: '0-0' }, () => undefined);
-  await waitFor('the server to drop the stalled client', () => !server.of('/').sockets.has(id), {
-    deadline: Date.now() + 40_000,
+  await waitUntil(() => !server.of('/').sockets.has(id), {
+    what: 'the server to drop the stalled client',
+    timeoutMs: 40_000,
+    intervalMs: 50,
   });
 }, 90_000);

@@ -16,7 +16,7 @@ import {
   sendPreEncodedFrames,
   type EngineTransport,
 } from '../src/transport/engine-writes.js';
-import { waitFor } from '../../../test/support/phases.js';
+import { waitUntil } from '../../../scripts/harness.mjs';
 
 /**
  * The fence around engine-writes.ts, the socket app's one module that relies on private parts
@@ -120,7 +120,7 @@ describe('on a real connection', () => {
     expect(ws._sender._state).not.toBe(SENDER_IDLE);
     ws.send(`42${JSON.stringify(['fence', 'small'])}`, { compress: false });
     expect(ws._sender._queue.length).toBe(1);
-    await waitFor('both frames to arrive', () => received.length === 2, { deadline: Date.now() + 10_000 });
+    await waitUntil(() => received.length === 2, { what: 'both frames to arrive', timeoutMs: 10_000 });
     expect(received).toEqual(['large', 'small']);
     expect({ state: ws._sender._state, queued: ws._sender._queue.length }).toEqual(idle);
   });
@@ -135,7 +135,7 @@ describe('on a real connection', () => {
     const conn = serverSocket.conn as unknown as { writeBuffer: unknown[] };
     expect(conn.writeBuffer.length).toBe(1);
     expect(outboundBytes(conn)).toBeGreaterThanOrEqual(1000);
-    await waitFor('both to arrive', () => received.length === 2, { deadline: Date.now() + 10_000 });
+    await waitUntil(() => received.length === 2, { what: 'both to arrive', timeoutMs: 10_000 });
     expect(received).toEqual(['large', 'queue']);
     expect(outboundBytes(conn)).toBe(0);
   });

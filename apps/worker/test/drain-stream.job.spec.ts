@@ -8,6 +8,7 @@ import { DrainStreamJob } from '../src/drain/drain-stream.job.js';
 import { RetentionJob } from '../src/retention/retention.job.js';
 import { startWorker } from '../src/start-worker.js';
 import { uniqueName } from '../../../test/support/http.js';
+import { waitUntil } from '../../../scripts/harness.mjs';
 
 let app: INestApplication;
 let job: DrainStreamJob;
@@ -164,16 +165,27 @@ describe('scheduler', () => {
   it('never overlaps itself', async () => {
     let concurrent = 0;
     let maxConcurrent = 0;
+    // Each drain runs until the test lets it finish.
+    const finish: Array<() => void> = [];
     const spy = jest.spyOn(job, 'drainAvailable').mockImplementation(async () => {
       concurrent++;
       maxConcurrent = Math.max(maxConcurrent, concurrent);
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise<void>((r) => finish.push(r));
       concurrent--;
     });
     for (let i = 0; i < 10; i++) job.tick();
-    await new Promise((r) => setTimeout(r, 120));
-    job.tick();
-    await new Promise((r) => setTimeout(r, 80));
+    finish.shift()!();
+    await waitUntil(() => concurrent === 0, { what: 'the first drain to end' });
+    // Ticks after the end start the next one.
+    await waitUntil(
+      () => {
+        job.tick();
+        return spy.mock.calls.length === 2;
+      },
+      { what: 'a tick to start the second drain' },
+    );
+    finish.shift()!();
+    await waitUntil(() => concurrent === 0, { what: 'the second drain to end' });
     const calls = spy.mock.calls.length;
     spy.mockRestore();
     expect(maxConcurrent).toBe(1);

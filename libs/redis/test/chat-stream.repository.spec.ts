@@ -9,6 +9,7 @@ import {
   type RedisClient,
 } from '@chat/redis';
 import { uniqueName } from '../../../test/support/http.js';
+import { waitUntil } from '../../../scripts/harness.mjs';
 
 const config = { IDEMPOTENCY_TTL_SEC: 60 } as AppConfig;
 const roomId = () => uniqueName('r').padEnd(24, '0').slice(0, 24);
@@ -66,8 +67,11 @@ describe('append', () => {
       expect(stored.filter((r) => r.draft.roomId === room).map((r) => r.draft.content)).toEqual(
         drafts.filter((d, n) => d.roomId === room && n !== 150).map((d) => d.content),
       );
-      for (let t = 0; t < 50 && (published.get(RedisKeys.roomChannel(room))?.length ?? 0) < ids.length; t++)
-        await new Promise((r) => setTimeout(r, 20));
+      await waitUntil(() => (published.get(RedisKeys.roomChannel(room))?.length ?? 0) >= ids.length, {
+        what: 'every publication',
+        timeoutMs: 1000,
+        intervalMs: 20,
+      }).catch(() => {}); // the expectation below shows what arrived
       expect(published.get(RedisKeys.roomChannel(room))).toEqual(ids);
       expect(await redis.sismember(RedisKeys.dirtyRoomsOf(room), room)).toBe(1);
       expect(ids.length).toBe(i === 0 ? 100 : i === 1 ? 100 : 99);

@@ -1,3 +1,5 @@
+// End-to-end: the whole file path (socket → gRPC → disk, HTTP download, retention) through all
+// four apps, booted in-process here so the test can reach into the file service and the worker.
 import type { INestApplication } from '@nestjs/common';
 import { MongoClient } from 'mongodb';
 import sharp from 'sharp';
@@ -9,17 +11,17 @@ import { InternalTokenService } from '@chat/auth';
 import { loadConfig } from '@chat/config';
 import { ErrorCode, type Ack, type Message } from '@chat/contracts';
 import { bearerMetadata, createFileServiceClient, errorCodeOf, UPLOAD_CHUNK_BYTES } from '@chat/grpc';
-import { startApi } from '../../api/src/start-api.js';
-import { startSocket } from '../../socket/src/start-socket.js';
-import { startFile } from '../src/start-file.js';
-import { RetentionJob } from '../../worker/src/retention/retention.job.js';
-import { startWorker } from '../../worker/src/start-worker.js';
-import { baseUrl } from '../../../test/support/apps.js';
-import { createRoomWith, createUser, fullHistory, http, type TestUser } from '../../../test/support/http.js';
-import { freePort } from '../../../test/support/redis-server.js';
-import { PNG_1X1, png } from '../../../test/support/files.js';
-import { metric, scrape } from '../../../test/support/metrics.js';
-import { collect, connect, type ClientSocket } from '../../../test/support/socket.js';
+import { startApi } from '../../apps/api/src/start-api.js';
+import { startSocket } from '../../apps/socket/src/start-socket.js';
+import { startFile } from '../../apps/file/src/start-file.js';
+import { RetentionJob } from '../../apps/worker/src/retention/retention.job.js';
+import { startWorker } from '../../apps/worker/src/start-worker.js';
+import { baseUrl } from '../support/apps.js';
+import { createRoomWith, createUser, fullHistory, http, type TestUser } from '../support/http.js';
+import { freePort } from '../../scripts/harness.mjs';
+import { PNG_1X1, png } from '../support/files.js';
+import { metric, scrape } from '../support/metrics.js';
+import { collect, connect, type ClientSocket } from '../support/socket.js';
 
 const MiB = 1024 * 1024;
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
