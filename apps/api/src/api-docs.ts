@@ -1,5 +1,7 @@
 import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '@chat/config';
 import { buildAsyncApiDocument } from '@chat/contracts';
+import { appRoot } from '@chat/observability';
 import { AppModule } from './app.module.js';
 import { createOpenApiDocument } from './swagger.js';
 
@@ -9,7 +11,7 @@ import { createOpenApiDocument } from './swagger.js';
  * `npm run docs:api` writes them to docs/; a test fails when the checked-in files drift.
  */
 export async function generateApiDocuments(): Promise<{ openapi: object; asyncapi: object }> {
-  const app = await NestFactory.create(AppModule, { preview: true, logger: false });
+  const app = await NestFactory.create(appRoot(AppModule, loadConfig()), { preview: true, logger: false });
   try {
     const openapi = createOpenApiDocument(app);
     const schemas = (openapi.components?.schemas ?? {}) as Record<string, Record<string, unknown>>;

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { AuthTokensModule } from '@chat/auth';
-import { ConfigModule } from '@chat/config';
 import { DatabaseModule } from '@chat/database';
 import { ObservabilityModule } from '@chat/observability';
 import { RedisModule } from '@chat/redis';
@@ -17,7 +16,6 @@ import { RoomsModule } from './rooms/rooms.module.js';
  */
 @Module({
   imports: [
-    ConfigModule,
     ObservabilityModule.forApp('api'),
     RedisModule,
     DatabaseModule,

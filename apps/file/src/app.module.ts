@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { AuthTokensModule } from '@chat/auth';
-import { ConfigModule } from '@chat/config';
 import { DatabaseModule } from '@chat/database';
 import { ObservabilityModule } from '@chat/observability';
 import { RedisModule } from '@chat/redis';
@@ -14,7 +13,6 @@ import { UploadModule } from './upload/upload.module.js';
  */
 @Module({
   imports: [
-    ConfigModule,
     ObservabilityModule.forApp('file'),
     RedisModule,
     DatabaseModule,

@@ -1,9 +1,12 @@
 import 'reflect-metadata';
+import { loadConfigOrExit } from '@chat/config';
 import { startTracing } from '@chat/tracing';
 
+// The configuration, read once: tracing and the app get the same one.
+const config = loadConfigOrExit();
 // Tracing first (when configured): its instrumentations patch the clients as they load.
-await startTracing('file');
+await startTracing('file', config);
 const { exitOnSignals } = await import('@chat/observability');
 const { startFile } = await import('./start-file.js');
 
-exitOnSignals(await startFile());
+exitOnSignals(await startFile(config));

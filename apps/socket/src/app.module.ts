@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthTokensModule } from '@chat/auth';
-import { ConfigModule } from '@chat/config';
 import { DatabaseModule } from '@chat/database';
 import { ObservabilityModule } from '@chat/observability';
 import { RedisModule } from '@chat/redis';
@@ -18,7 +17,6 @@ import { ChatModule } from './chat/chat.module.js';
  */
 @Module({
   imports: [
-    ConfigModule,
     ScheduleModule.forRoot(),
     ObservabilityModule.forApp('socket'),
     RedisModule,

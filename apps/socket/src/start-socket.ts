@@ -1,6 +1,6 @@
 import { Logger } from 'nestjs-pino';
 import { bootstrap } from '@chat/observability';
-import { APP_CONFIG, type AppConfig } from '@chat/config';
+import { loadConfig, type AppConfig } from '@chat/config';
 import { AppModule } from './app.module.js';
 import { addAcceptHandles } from './transport/accept-handles.js';
 import { RedisIoAdapter } from './transport/socket-io.adapter.js';
@@ -10,14 +10,14 @@ import { RedisIoAdapter } from './transport/socket-io.adapter.js';
  * listening on SOCKET_ACCEPT_HANDLES descriptors of that port (see addAcceptHandles) when the
  * fast path is on.
  */
-export async function startSocket() {
+export async function startSocket(config: AppConfig = loadConfig()) {
   const app = await bootstrap(AppModule, {
+    config,
     port: (config) => config.SOCKET_PORT,
     configure: (app) => {
       app.useWebSocketAdapter(new RedisIoAdapter(app));
     },
   });
-  const config = app.get<AppConfig>(APP_CONFIG);
   if (!config.SOCKET_FAST_PATH) return app;
   const wanted = config.SOCKET_ACCEPT_HANDLES;
   // Without the extra descriptors the app still works: it admits connections more slowly.

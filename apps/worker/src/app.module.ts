@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthTokensModule } from '@chat/auth';
-import { ConfigModule } from '@chat/config';
 import { DatabaseModule } from '@chat/database';
 import { ObservabilityModule } from '@chat/observability';
 import { RedisModule } from '@chat/redis';
@@ -18,7 +17,6 @@ import { RetentionModule } from './retention/retention.module.js';
  */
 @Module({
   imports: [
-    ConfigModule,
     ObservabilityModule.forApp('worker'),
     ScheduleModule.forRoot(),
     RedisModule,

@@ -1,7 +1,7 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { AccessModule, RoomAccess } from '@chat/access';
-import { ConfigModule } from '@chat/config';
+import { ConfigModule, loadConfig } from '@chat/config';
 import { ErrorCode } from '@chat/contracts';
 import { DatabaseModule, RoomsRepository } from '@chat/database';
 import { ObservabilityModule } from '@chat/observability';
@@ -18,7 +18,13 @@ let rooms: RoomsRepository;
 
 beforeAll(async () => {
   moduleRef = await Test.createTestingModule({
-    imports: [ConfigModule, ObservabilityModule.forApp('api'), RedisModule, DatabaseModule, AccessModule],
+    imports: [
+      ConfigModule.forRoot(loadConfig()),
+      ObservabilityModule.forApp('api'),
+      RedisModule,
+      DatabaseModule,
+      AccessModule,
+    ],
   }).compile();
   await moduleRef.init();
   access = moduleRef.get(RoomAccess);

@@ -34,6 +34,21 @@ export class ConfigError extends Error {
 }
 
 /** Parses and validates the environment once; throws a ConfigError naming each bad variable. */
+/**
+ * An app's configuration at start-up: read once from the environment by main.ts and handed to
+ * tracing and bootstrap. A bad environment is the operator's to fix: it names the variable on
+ * stderr, without a stack trace, and exits 1.
+ */
+export function loadConfigOrExit(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   // An empty variable (e.g. `JWT_SECRET: ${JWT_SECRET:-}` in compose) means "not set".
   const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));

@@ -1,35 +1,38 @@
-import { type INestApplication, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { shutdownTracing } from '@chat/tracing';
-import { APP_CONFIG, ConfigError, loadConfig, type AppConfig } from '@chat/config';
+import { ConfigModule, type AppConfig } from '@chat/config';
 import { HttpErrorFilter } from './http-error.filter.js';
 import { MetricsService } from './metrics.js';
 
 export interface BootstrapOptions {
+  /** The app's configuration, read once (main.ts: loadConfigOrExit; tests: loadConfig). */
+  config: AppConfig;
   port: (config: AppConfig) => number;
   /** App-specific wiring (Swagger, socket adapter, microservices) before listening. */
   configure?: (app: INestApplication, config: AppConfig) => void | Promise<void>;
 }
 
+@Module({})
+class AppRoot {}
+
+/** The root of every app: its configuration (global to its modules), then its module tree. */
+export function appRoot(module: Type, config: AppConfig): DynamicModule {
+  return { module: AppRoot, imports: [ConfigModule.forRoot(config), module] };
+}
+
 /**
- * The one way every app starts: JSON logs, the error filter, shutdown hooks (SIGTERM closes
- * clients cleanly), then listen. Returns the app so tests can boot it in-process.
+ * The one way every app starts: its configuration provided to every module, JSON logs, the
+ * error filter, shutdown hooks (SIGTERM closes clients cleanly), then listen. Returns the app so
+ * tests can boot it in-process.
  */
 export async function bootstrap(module: Type, options: BootstrapOptions): Promise<INestApplication> {
-  try {
-    loadConfig();
-  } catch (error) {
-    // A bad environment is the operator's to fix: say which variable, without a stack trace.
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  const app = await NestFactory.create(module, { bufferLogs: true });
+  const { config } = options;
+  const app = await NestFactory.create(appRoot(module, config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new HttpErrorFilter());
   app.use(app.get(MetricsService).httpMiddleware());
-  const config = app.get<AppConfig>(APP_CONFIG);
   if (config.TRUST_PROXY) {
     const hops = Number(config.TRUST_PROXY);
     (app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void }).set(

@@ -1,5 +1,5 @@
 import { register } from 'node:module';
-import { loadConfig } from '@chat/config';
+import type { AppConfig } from '@chat/config';
 
 const IGNORED_PATHS = /^\/(health|metrics|socket\.io)/;
 
@@ -12,16 +12,9 @@ let shutdown: (() => Promise<void>) | null = null;
  * Call it before the app's modules are imported (main.ts imports the app dynamically after it):
  * the instrumentations patch ioredis, mongodb, @grpc/grpc-js and http as they load.
  */
-export async function startTracing(app: string): Promise<void> {
-  let endpoint: string | undefined;
-  let ratio = 1;
-  try {
-    const config = loadConfig();
-    endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT;
-    ratio = config.OTEL_TRACES_SAMPLER_ARG;
-  } catch {
-    return; // bootstrap() reports a bad environment, with the variable's name.
-  }
+export async function startTracing(app: string, config: AppConfig): Promise<void> {
+  const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const ratio = config.OTEL_TRACES_SAMPLER_ARG;
   if (!endpoint) return;
 
   // ESM imports (node:http from Nest, for one) are patched through import-in-the-middle's hook.
