@@ -304,7 +304,17 @@ describe('file service down', () => {
     const before = (await fullHistory(api, alice, roomId)).length;
     expect(await http(socketUrl, 'GET', '/health/details')).toMatchObject({
       status: 200,
-      body: { status: 'ok', details: { redis: { status: 'up' }, file: { status: 'up' } } },
+      body: {
+        status: 'ok',
+        // Every connection the socket app keeps: the main Redis client, its room feed's
+        // subscriber, the socket.io adapter's stream reader, the file service's channel.
+        details: {
+          redis: { status: 'up' },
+          'redis-feed': { status: 'up' },
+          'redis-adapter': { status: 'up' },
+          file: { status: 'up' },
+        },
+      },
     });
     await fileApp!.close();
     fileApp = null;

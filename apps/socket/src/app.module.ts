@@ -5,6 +5,7 @@ import { DatabaseModule } from '@chat/database';
 import { ObservabilityModule } from '@chat/observability';
 import { RedisModule } from '@chat/redis';
 import { ChatModule } from './chat/chat.module.js';
+import { TransportModule } from './transport/transport.module.js';
 
 /**
  * socket: the realtime edge.
@@ -22,6 +23,7 @@ import { ChatModule } from './chat/chat.module.js';
     RedisModule,
     DatabaseModule,
     AuthTokensModule,
+    TransportModule,
     ChatModule,
   ],
 })

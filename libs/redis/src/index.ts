@@ -15,6 +15,7 @@ export {
 export { REDIS } from './redis.token.js';
 export { RedisModule } from './redis.module.js';
 export {
+  connectionReady,
   createRedisClient,
   failedBeforeSending,
   redisClientOptions,

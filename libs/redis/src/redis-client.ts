@@ -95,3 +95,13 @@ export async function waitForReady(client: RedisClient, timeoutMs: number): Prom
 export function failedBeforeSending(error: unknown): boolean {
   return error instanceof Error && /enableOfflineQueue options is false/.test(error.message);
 }
+
+/**
+ * A health check of a connection that may be blocked in a command (XREAD BLOCK) or subscribed:
+ * it holds when ioredis reports the connection ready, without sending anything on it.
+ */
+export function connectionReady(client: RedisClient): () => Promise<void> {
+  return async () => {
+    if (client.status !== 'ready') throw new Error(`connection ${client.status}`);
+  };
+}

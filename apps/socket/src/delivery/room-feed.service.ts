@@ -10,10 +10,11 @@ import {
   draftToMessage,
   type Message,
 } from '@chat/contracts';
-import { MetricsService } from '@chat/observability';
+import { HealthRegistry, MetricsService } from '@chat/observability';
 import {
   ChatStreamRepository,
   RedisKeys,
+  connectionReady,
   createRedisClient,
   parseMessageRecord,
   type RedisClient,
@@ -76,6 +77,7 @@ export class RoomFeed implements OnApplicationShutdown {
     private readonly signer: FileUrlSigner,
     @Inject(APP_CONFIG) config: AppConfig,
     metrics: MetricsService,
+    health: HealthRegistry,
     private readonly stats: SocketStats,
   ) {
     this.caughtUp = metrics.counter(
@@ -85,6 +87,8 @@ export class RoomFeed implements OnApplicationShutdown {
     this.subscriber = createRedisClient(config, 'socket-feed', { subscriber: true });
     this.subscriber.on('smessage', (channel: string, record: string) => this.onMessage(channel, record));
     this.subscriber.on('error', () => undefined);
+    // Without it this instance's rooms get no live messages: out of the balancer until it is back.
+    health.register('redis-feed', connectionReady(this.subscriber));
     // A single Redis reports a lost connection as 'close'; a cluster's shard subscribers as '-node'.
     for (const event of ['close', '-node', '-subscriber', 'moved'])
       this.subscriber.on(event, () => this.markGap());

@@ -4,10 +4,11 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import { Decoder, Encoder } from 'socket.io-parser';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { createRedisClient, type RedisClient } from '@chat/redis';
+import type { RedisClient } from '@chat/redis';
 import { connectionLimits, dropSlowConsumers, guardConnection } from './connection-guard.js';
 import { COMPRESSION_THRESHOLD } from './engine-writes.js';
 import { installFastPath } from './fast-path.js';
+import { ADAPTER_REDIS } from './transport.module.js';
 
 /**
  * socket.io on the app's HTTP server: the connection guard (connection-guard.ts), the write
@@ -19,7 +20,6 @@ import { installFastPath } from './fast-path.js';
  * Chat messages themselves do not travel through the adapter: see RoomFeed.
  */
 export class RedisIoAdapter extends IoAdapter {
-  private client: RedisClient | null = null;
   private sweep: NodeJS.Timeout | null = null;
   private readonly transportLogger = new Logger('SocketTransport');
 
@@ -64,17 +64,14 @@ export class RedisIoAdapter extends IoAdapter {
     this.sweep = setInterval(() => dropSlowConsumers(server, config.SOCKET_MAX_OUTBOUND_BYTES), 1000);
     this.sweep.unref();
     if (config.SOCKET_FAST_PATH) installFastPath(server, (message) => this.transportLogger.warn(message));
-    this.client = createRedisClient(config, 'socket-adapter', { subscriber: true });
-    this.client.on('error', () => undefined);
-    server.adapter(createAdapter(this.client, { streamName: 'chat-io', maxLen: 10_000 }));
+    const client = this.app.get<RedisClient>(ADAPTER_REDIS);
+    server.adapter(createAdapter(client, { streamName: 'chat-io', maxLen: 10_000 }));
     return server;
   }
 
   override async close(server: Server): Promise<void> {
     if (this.sweep) clearInterval(this.sweep);
-    await super.close(server);
-    const client = this.client;
-    if (client) await client.quit().catch(() => client.disconnect());
+    await super.close(server); // its Redis connection is TransportModule's, closed after
   }
 }
 

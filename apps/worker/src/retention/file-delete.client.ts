@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InternalTokenService } from '@chat/auth';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { bearerMetadata, createFileServiceClient, type FileServiceClient } from '@chat/grpc';
+import { HealthRegistry } from '@chat/observability';
 
 /** Deadline of one Delete call. */
 const DELETE_TIMEOUT_MS = 10_000;
@@ -9,7 +10,8 @@ const DELETE_TIMEOUT_MS = 10_000;
 /**
  * The worker's way to the file service: Delete, each call with a service token of scope
  * `delete` for that one file. The channel is dialled on first use, so a worker that never
- * deletes files never connects, and closed on shutdown.
+ * deletes files never connects, and closed on shutdown. Once dialled, /health shows whether it
+ * is connected (not critical: files wait to be deleted, messages are drained).
  */
 @Injectable()
 export class FileDeleteClient implements OnApplicationShutdown {
@@ -19,7 +21,19 @@ export class FileDeleteClient implements OnApplicationShutdown {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: InternalTokenService,
-  ) {}
+    health: HealthRegistry,
+  ) {
+    health.register(
+      'file',
+      () =>
+        new Promise<void>((resolve, reject) =>
+          this.client
+            ? this.client.waitForReady(Date.now() + 1500, (error) => (error ? reject(error) : resolve()))
+            : resolve(),
+        ),
+      { critical: false },
+    );
+  }
 
   /** Deletes the file's bytes and metadata; resolves whether it existed. Idempotent. */
   delete(fileId: string): Promise<boolean> {
