@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import { FileUrlSigner } from '@chat/auth';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
+import { MessageReader } from '@chat/message-log';
 import {
   AppError,
   ErrorCode,
@@ -12,7 +13,6 @@ import {
 } from '@chat/contracts';
 import { MetricsService } from '@chat/observability';
 import { terminate, whenFlushed } from '../transport/engine-writes.js';
-import { ReplayService } from './replay.service.js';
 import { RoomFeed } from './room-feed.service.js';
 
 // Large pages: on FerretDB every MongoDB range read scans, so fewer reads matter more than their size.
@@ -45,7 +45,7 @@ export class RecoveryService {
 
   constructor(
     private readonly feed: RoomFeed,
-    private readonly replay: ReplayService,
+    private readonly replay: MessageReader,
     private readonly signer: FileUrlSigner,
     @Inject(APP_CONFIG) config: AppConfig,
     metrics: MetricsService,

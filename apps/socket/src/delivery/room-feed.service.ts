@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type { Server } from 'socket.io';
 import { FileUrlSigner } from '@chat/auth';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
+import { MessageReader } from '@chat/message-log';
 import {
   AppError,
   ErrorCode,
@@ -21,7 +22,6 @@ import {
 } from '@chat/redis';
 import { emitToRoom } from '../transport/fast-path.js';
 import { SocketStats } from '../stats/socket-stats.js';
-import { ReplayService } from './replay.service.js';
 
 /** Receives a room's live messages while a socket replays what it missed. */
 export type Tap = (message: Message) => void;
@@ -73,7 +73,7 @@ export class RoomFeed implements OnApplicationShutdown {
 
   constructor(
     private readonly stream: ChatStreamRepository,
-    private readonly replay: ReplayService,
+    private readonly replay: MessageReader,
     private readonly signer: FileUrlSigner,
     @Inject(APP_CONFIG) config: AppConfig,
     metrics: MetricsService,

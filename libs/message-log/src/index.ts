@@ -1,0 +1,2 @@
+export { MessageLogModule } from './message-log.module.js';
+export { MessageReader } from './message-reader.js';
