@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { ChatStreamRepository, RedisKeys } from '@chat/redis';
+import { DrainQueue, MessageAppender } from '@chat/message-log';
+import { RedisKeys } from '@chat/redis';
 import { MessagesRepository } from '@chat/database';
 import { decodeEntry, type Message } from '@chat/contracts';
 import { startApi } from '../src/start-api.js';
@@ -16,13 +17,15 @@ import {
 
 let app: INestApplication;
 let api: string;
-let stream: ChatStreamRepository;
+let stream: MessageAppender;
+let queue: DrainQueue;
 let messages: MessagesRepository;
 
 beforeAll(async () => {
   app = await startApi();
   api = baseUrl(app);
-  stream = app.get(ChatStreamRepository);
+  stream = app.get(MessageAppender);
+  queue = app.get(DrainQueue);
   messages = app.get(MessagesRepository);
 });
 
@@ -232,9 +235,9 @@ describe('history', () => {
 
     // Persist the oldest 30 (as the worker does), then XDEL only the oldest 20: entries 20..29 are
     // in both stores, as between the worker's insert and its XDEL.
-    const [[, entries]] = [...(await stream.readOldest([roomId], 30))];
+    const [[, entries]] = [...(await queue.readOldest([roomId], 30))];
     await messages.insertMany(entries.map(([id, fields]) => decodeEntry(id, fields)));
-    await stream.delete(new Map([[roomId, entries.slice(0, 20).map(([id]) => id)]]));
+    await queue.delete(new Map([[roomId, entries.slice(0, 20).map(([id]) => id)]]));
 
     for (const limit of [1, 7, 10, 50, 100]) {
       const history = await fullHistory(api, user, roomId, limit);

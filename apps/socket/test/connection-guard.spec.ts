@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'socket.io';
 import { WebSocket } from 'ws';
-import { ChatStreamRepository } from '@chat/redis';
+import { MessageAppender } from '@chat/message-log';
 import { startApi } from '../../api/src/start-api.js';
 import { RoomFeed } from '../src/delivery/room-feed.service.js';
 import { startSocket } from '../src/start-socket.js';
@@ -141,7 +141,7 @@ it('drops a member that stops reading once the server holds the bound for it', a
   const id = socket.id!;
   tcpOf(socket).pause();
   // Live traffic of the room, far more than the kernel's buffers take.
-  const stream = socketApp.get(ChatStreamRepository);
+  const stream = socketApp.get(MessageAppender);
   // Random text, so compression does not shrink it on the wire.
   const content = randomBytes(3000).toString('base64');
   const sending = (async () => {

@@ -1,6 +1,6 @@
 import { ErrorCode, decodeEntry } from '@chat/contracts';
 import { MessagesRepository } from '@chat/database';
-import { ChatStreamRepository } from '@chat/redis';
+import { DrainQueue } from '@chat/message-log';
 import { createRoomWith, createUser } from '../../../test/support/http.js';
 import { inProcessChat, sendN } from '../../../test/support/in-process.js';
 import { collect } from '../../../test/support/socket.js';
@@ -18,7 +18,7 @@ describe('recovery (room:join with lastMessageId)', () => {
     const sent = await sendN(aliceSocket, roomId, 30, 'm');
 
     // What the worker does: the 20 oldest go to MongoDB and leave the stream.
-    const stream = chat.socketApp.get(ChatStreamRepository);
+    const stream = chat.socketApp.get(DrainQueue);
     const oldest = (await stream.readOldest([roomId], 20)).get(roomId)!;
     await chat.socketApp
       .get(MessagesRepository)

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Server } from 'socket.io';
 import { ErrorCode } from '@chat/contracts';
-import { ChatStreamRepository, RedisKeys } from '@chat/redis';
+import { MessageAppender } from '@chat/message-log';
+import { RedisKeys } from '@chat/redis';
 import { startApi } from '../../api/src/start-api.js';
 import { outboundBytes } from '../src/transport/engine-writes.js';
 import { startSocket } from '../src/start-socket.js';
@@ -75,7 +76,7 @@ async function subscribers(roomId: string): Promise<number> {
 
 /** `count` stored messages of about `bytes` each, straight into the room's stream. */
 async function fill(roomId: string, count: number, bytes: number): Promise<string[]> {
-  const stream = socketApp.get(ChatStreamRepository);
+  const stream = socketApp.get(MessageAppender);
   // Random text: the connection compresses large frames, and a repeated letter would shrink
   // 24 MB to a few hundred KB on the wire.
   const content = randomBytes(Math.ceil((bytes * 3) / 4))

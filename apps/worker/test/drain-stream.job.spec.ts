@@ -2,7 +2,8 @@ import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { MessagesRepository } from '@chat/database';
-import { ChatStreamRepository, RedisKeys } from '@chat/redis';
+import { DrainQueue, MessageAppender } from '@chat/message-log';
+import { RedisKeys } from '@chat/redis';
 import { BacklogMetricsJob } from '../src/backlog/backlog-metrics.job.js';
 import { DrainStreamJob } from '../src/drain/drain-stream.job.js';
 import { RetentionJob } from '../src/retention/retention.job.js';
@@ -12,7 +13,8 @@ import { waitUntil } from '../../../scripts/harness.mjs';
 
 let app: INestApplication;
 let job: DrainStreamJob;
-let stream: ChatStreamRepository;
+let stream: MessageAppender;
+let queue: DrainQueue;
 let messages: MessagesRepository;
 let redis: Redis;
 
@@ -46,7 +48,8 @@ beforeAll(async () => {
   process.env.DEAD_LETTER_MAX = '300';
   app = await startWorker();
   job = app.get(DrainStreamJob);
-  stream = app.get(ChatStreamRepository);
+  stream = app.get(MessageAppender);
+  queue = app.get(DrainQueue);
   messages = app.get(MessagesRepository);
   redis = new Redis(process.env.REDIS_URL!);
 });
@@ -76,7 +79,7 @@ describe('drain job', () => {
   it('creates no second document when an entry is inserted again (crash between insert and XDEL)', async () => {
     const room = roomId();
     await append(room, 30);
-    const [[, entries]] = [...(await stream.readOldest([room], 100))];
+    const [[, entries]] = [...(await queue.readOldest([room], 100))];
     // Simulate a worker that inserted, then died before XDEL: the entries are still in the stream.
     const { decodeEntry } = await import('@chat/contracts');
     expect(
@@ -147,8 +150,8 @@ describe('drain job', () => {
   it('keeps a room dirty when a message arrives while it is being drained', async () => {
     const room = roomId();
     await append(room, 3);
-    const realRead = stream.readOldest.bind(stream);
-    const spy = jest.spyOn(stream, 'readOldest').mockImplementationOnce(async (rooms, count) => {
+    const realRead = queue.readOldest.bind(queue);
+    const spy = jest.spyOn(queue, 'readOldest').mockImplementationOnce(async (rooms, count) => {
       const result = await realRead(rooms, count);
       await append(room, 1, 'late'); // lands after the XRANGE, before the clean-up
       return result;

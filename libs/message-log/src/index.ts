@@ -1,2 +1,5 @@
+export { DrainQueue } from './drain-queue.js';
+export { MessageAppender } from './message-appender.js';
 export { MessageLogModule } from './message-log.module.js';
 export { MessageReader } from './message-reader.js';
+export { parseMessageRecord, type AppendResult, type Backlog, type StreamEntry } from './room-streams.js';

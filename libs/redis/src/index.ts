@@ -1,10 +1,3 @@
-export {
-  ChatStreamRepository,
-  parseMessageRecord,
-  type AppendResult,
-  type Backlog,
-  type StreamEntry,
-} from './chat-stream.repository.js';
 export { LiveStatsRepository } from './live-stats.repository.js';
 export { MembershipCache, type MembershipSource } from './membership-cache.js';
 export {

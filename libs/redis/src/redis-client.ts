@@ -33,7 +33,7 @@ export function redisClientOptions(
     // reads) leave in one write: the profile showed socket writes as the worker's top cost.
     enableAutoPipelining: !subscriber,
     // The append script already carries every send of a turn of the event loop (see
-    // ChatStreamRepository.append): an auto-pipeline around it only added a Pipeline per turn,
+    // MessageAppender in @chat/message-log): an auto-pipeline around it only added a Pipeline per turn,
     // which lived on in the old generation, and another turn before the write.
     autoPipeliningIgnoredCommands: ['chatAppend'],
   };

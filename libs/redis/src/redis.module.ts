@@ -8,7 +8,6 @@ import {
 } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { HealthRegistry } from '@chat/observability';
-import { ChatStreamRepository } from './chat-stream.repository.js';
 import { LiveStatsRepository } from './live-stats.repository.js';
 import { MembershipCache } from './membership-cache.js';
 import { PresenceRepository } from './presence.repository.js';
@@ -24,12 +23,11 @@ import { REDIS } from './redis.token.js';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => createRedisClient(config, 'chat'),
     },
-    ChatStreamRepository,
     LiveStatsRepository,
     MembershipCache,
     PresenceRepository,
   ],
-  exports: [REDIS, ChatStreamRepository, LiveStatsRepository, MembershipCache, PresenceRepository],
+  exports: [REDIS, LiveStatsRepository, MembershipCache, PresenceRepository],
 })
 export class RedisModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Redis');

@@ -9,7 +9,8 @@ import {
   type Message,
   type StoredFileRef,
 } from '@chat/contracts';
-import { ChatStreamRepository, failedBeforeSending } from '@chat/redis';
+import { MessageAppender } from '@chat/message-log';
+import { failedBeforeSending } from '@chat/redis';
 import { correlationId, messageTraceparent } from '@chat/tracing';
 import { FileUploadClient } from './file-upload.client.js';
 import { UploadSessions } from './upload-sessions.js';
@@ -31,7 +32,7 @@ export class ChatService {
   private readonly limits: { maxContentLength: number; maxFileBytes: number };
 
   constructor(
-    private readonly stream: ChatStreamRepository,
+    private readonly stream: MessageAppender,
     private readonly files: FileUploadClient,
     private readonly uploads: UploadSessions,
     private readonly signer: FileUrlSigner,

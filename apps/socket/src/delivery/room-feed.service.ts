@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type { Server } from 'socket.io';
 import { FileUrlSigner } from '@chat/auth';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { MessageReader } from '@chat/message-log';
+import { MessageReader, parseMessageRecord } from '@chat/message-log';
 import {
   AppError,
   ErrorCode,
@@ -12,14 +12,7 @@ import {
   type Message,
 } from '@chat/contracts';
 import { HealthRegistry, MetricsService } from '@chat/observability';
-import {
-  ChatStreamRepository,
-  RedisKeys,
-  connectionReady,
-  createRedisClient,
-  parseMessageRecord,
-  type RedisClient,
-} from '@chat/redis';
+import { RedisKeys, connectionReady, createRedisClient, type RedisClient } from '@chat/redis';
 import { emitToRoom } from '../transport/fast-path.js';
 import { SocketStats } from '../stats/socket-stats.js';
 
@@ -72,7 +65,6 @@ export class RoomFeed implements OnApplicationShutdown {
   private readonly caughtUp;
 
   constructor(
-    private readonly stream: ChatStreamRepository,
     private readonly replay: MessageReader,
     private readonly signer: FileUrlSigner,
     @Inject(APP_CONFIG) config: AppConfig,
@@ -163,7 +155,7 @@ export class RoomFeed implements OnApplicationShutdown {
     });
     try {
       await Promise.race([this.subscriber.ssubscribe(room.channel), timeout]);
-      room.base = await this.stream.lastId(room.roomId);
+      room.base = await this.replay.lastId(room.roomId);
       room.live = true;
     } catch {
       throw new AppError(ErrorCode.UNAVAILABLE, 'live delivery is unavailable (Redis); retry');

@@ -8,7 +8,8 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { MetricsService } from '@chat/observability';
-import { ChatStreamRepository, LiveStatsRepository, type Backlog } from '@chat/redis';
+import { DrainQueue, type Backlog } from '@chat/message-log';
+import { LiveStatsRepository } from '@chat/redis';
 
 /**
  * Exports how much is acked but not yet in MongoDB, and how old the oldest such message is:
@@ -23,7 +24,7 @@ export class BacklogMetricsJob implements OnApplicationBootstrap, OnApplicationS
   private running = false;
 
   constructor(
-    private readonly stream: ChatStreamRepository,
+    private readonly stream: DrainQueue,
     private readonly live: LiveStatsRepository,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,

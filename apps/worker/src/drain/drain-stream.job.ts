@@ -12,7 +12,7 @@ import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { PoisonEntryError, decodeDraft, draftToMessage, type Message } from '@chat/contracts';
 import { MessagesRepository } from '@chat/database';
 import { MetricsService } from '@chat/observability';
-import { ChatStreamRepository } from '@chat/redis';
+import { DrainQueue } from '@chat/message-log';
 import {
   SpanKind,
   correlationId,
@@ -59,7 +59,7 @@ export class DrainStreamJob implements OnApplicationBootstrap, OnApplicationShut
   private readonly batchSize;
 
   constructor(
-    private readonly stream: ChatStreamRepository,
+    private readonly stream: DrainQueue,
     private readonly messages: MessagesRepository,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,

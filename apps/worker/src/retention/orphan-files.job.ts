@@ -10,7 +10,7 @@ import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { PoisonEntryError, decodeDraft } from '@chat/contracts';
 import { FilesRepository, MessagesRepository, type FileDoc } from '@chat/database';
 import { MetricsService } from '@chat/observability';
-import { ChatStreamRepository } from '@chat/redis';
+import { MessageReader } from '@chat/message-log';
 import { FileDeleteClient } from './file-delete.client.js';
 
 /** Pause between batches, so other queries get the database in between. */
@@ -56,7 +56,7 @@ export class OrphanFilesJob implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     private readonly files: FilesRepository,
     private readonly messages: MessagesRepository,
-    private readonly stream: ChatStreamRepository,
+    private readonly stream: MessageReader,
     private readonly fileService: FileDeleteClient,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -152,7 +152,7 @@ export class OrphanFilesJob implements OnApplicationBootstrap, OnApplicationShut
     const found = new Set<string>();
     let last = '0-0';
     for (let read = 0; ;) {
-      const { entries } = await this.stream.after(roomId, last, STREAM_PAGE);
+      const { entries } = await this.stream.streamAfter(roomId, last, STREAM_PAGE);
       for (const [id, fields] of entries) {
         try {
           const fileId = decodeDraft(id, fields).file?.id;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MessageLogModule } from '@chat/message-log';
 import { FileDeleteClient } from './file-delete.client.js';
 import { OrphanFilesJob } from './orphan-files.job.js';
 import { RetentionJob } from './retention.job.js';
@@ -8,6 +9,7 @@ import { RetentionJob } from './retention.job.js';
  * files no message refers to (through the file service, with the worker's service token).
  */
 @Module({
+  imports: [MessageLogModule],
   providers: [RetentionJob, OrphanFilesJob, FileDeleteClient],
   exports: [RetentionJob, OrphanFilesJob],
 })

@@ -1,13 +1,7 @@
 import { jest } from '@jest/globals';
 import type { AppConfig } from '@chat/config';
-import {
-  ChatStreamRepository,
-  RedisKeys,
-  createRedisClient,
-  partitionOf,
-  parseMessageRecord,
-  type RedisClient,
-} from '@chat/redis';
+import { MessageAppender, parseMessageRecord } from '@chat/message-log';
+import { RedisKeys, createRedisClient, partitionOf, type RedisClient } from '@chat/redis';
 import { uniqueName } from '../../../test/support/http.js';
 import { waitUntil } from '../../../scripts/harness.mjs';
 
@@ -23,14 +17,14 @@ const draft = (room: string, clientMsgId: string, content: string) => ({
 
 let redis: RedisClient;
 let subscriber: RedisClient;
-let stream: ChatStreamRepository;
+let stream: MessageAppender;
 
 beforeAll(() => {
   redis = createRedisClient({ REDIS_URL: process.env.REDIS_URL!, redisClusterNodes: null }, 'test');
   subscriber = createRedisClient({ REDIS_URL: process.env.REDIS_URL!, redisClusterNodes: null }, 'test-sub', {
     subscriber: true,
   });
-  stream = new ChatStreamRepository(redis, config);
+  stream = new MessageAppender(redis, config);
 });
 
 afterAll(async () => {
@@ -125,7 +119,7 @@ describe('append', () => {
     const down = createRedisClient({ REDIS_URL: 'redis://127.0.0.1:1', redisClusterNodes: null }, 'down');
     down.on('error', () => undefined);
     try {
-      const unreachable = new ChatStreamRepository(down, config);
+      const unreachable = new MessageAppender(down, config);
       const room = roomId();
       const outcomes = await Promise.allSettled(
         [0, 1, 2].map((i) => unreachable.append(draft(room, `d${i}`, 'x'))),
