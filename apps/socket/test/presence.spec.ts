@@ -63,4 +63,34 @@ describe('presence', () => {
       error: { code: ErrorCode.FORBIDDEN },
     });
   });
+
+  it('shows a user its own connections, with the same bearer check as every HTTP route', async () => {
+    const alice = await createUser(chat.api);
+    const bob = await createUser(chat.api);
+    const roomId = await createRoomWith(chat.api, alice, [bob]);
+    const socket = await open(alice);
+    await socket.emitWithAck('room:join', { roomId });
+    await open(bob);
+    const path = '/diagnostics/connections';
+    const mine = await waitUntil(async () => {
+      const res = await http(chat.url, 'GET', path, { token: alice.accessToken });
+      return res.status === 200 && res.body.length === 1 && res.body[0].rooms.length === 1 && res;
+    });
+    expect(mine.body).toEqual([
+      expect.objectContaining({
+        socketId: socket.id,
+        userId: alice.id,
+        username: alice.username,
+        rooms: [roomId],
+      }),
+    ]);
+    expect(await http(chat.url, 'GET', path)).toMatchObject({
+      status: 401,
+      body: { code: ErrorCode.UNAUTHORIZED },
+    });
+    expect(await http(chat.url, 'GET', path, { token: 'not-a-token' })).toMatchObject({
+      status: 401,
+      body: { code: ErrorCode.UNAUTHORIZED },
+    });
+  });
 });

@@ -1,4 +1,5 @@
 export { AuthTokensModule } from './auth-tokens.module.js';
+export { BearerAuthGuard, CurrentUser } from './bearer-auth.guard.js';
 export { TokenService, bearerToken, type AuthUser } from './token.service.js';
 export { FileUrlSigner } from './file-url.signer.js';
 export {

@@ -69,6 +69,17 @@ export class TokenService {
     );
   }
 
+  /**
+   * The user of an `Authorization: Bearer <accessToken>` header: the one way every HTTP route
+   * authenticates (BearerAuthGuard, file downloads). UNAUTHORIZED when missing or invalid.
+   */
+  userOf(authorization: string | undefined): AuthUser {
+    const token = bearerToken(authorization);
+    if (!token) throw new AppError(ErrorCode.UNAUTHORIZED, 'missing Authorization: Bearer <accessToken>');
+    const { id, username } = this.verifyAccess(token);
+    return { id, username };
+  }
+
   /** Returns the user and the expiry (ms since epoch); throws UNAUTHORIZED for anything else. */
   verifyAccess(token: unknown): AuthUser & { expiresAt: number } {
     if (typeof token !== 'string' || token.length === 0)

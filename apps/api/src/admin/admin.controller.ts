@@ -7,19 +7,18 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { AuthUser } from '@chat/auth';
+import { type AuthUser, BearerAuthGuard, CurrentUser } from '@chat/auth';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { AppError, ErrorCode } from '@chat/contracts';
 import { LiveStatsRepository } from '@chat/redis';
 import { ErrorDto } from '../auth/dto/credentials.dto.js';
-import { CurrentUser, JwtAuthGuard } from '../auth/jwt-auth.guard.js';
 import { AdminStatsDto } from './dto/admin-stats.dto.js';
 
 @ApiTags('admin')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: ErrorDto, description: 'missing, invalid or expired access token' })
 @ApiForbiddenResponse({ type: ErrorDto, description: 'the caller is not in ADMIN_USERNAMES' })
-@UseGuards(JwtAuthGuard)
+@UseGuards(BearerAuthGuard)
 @Controller('admin')
 export class AdminController {
   constructor(

@@ -9,9 +9,8 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { AuthUser } from '@chat/auth';
+import { type AuthUser, BearerAuthGuard, CurrentUser } from '@chat/auth';
 import { ErrorDto } from '../auth/dto/credentials.dto.js';
-import { CurrentUser, JwtAuthGuard } from '../auth/jwt-auth.guard.js';
 import { ApiRoomIdParam, RoomIdParam } from '../rooms/room-id.param.js';
 import { HistoryQueryDto, MessagePageDto } from './dto/history.dto.js';
 import { DEFAULT_PAGE_SIZE, MessagesService } from './messages.service.js';
@@ -19,7 +18,7 @@ import { DEFAULT_PAGE_SIZE, MessagesService } from './messages.service.js';
 @ApiTags('messages')
 @ApiBearerAuth()
 @ApiRoomIdParam()
-@UseGuards(JwtAuthGuard)
+@UseGuards(BearerAuthGuard)
 @Controller('rooms/:roomId/messages')
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}

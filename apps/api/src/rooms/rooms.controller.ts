@@ -12,10 +12,9 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { RoomAccess } from '@chat/access';
-import type { AuthUser } from '@chat/auth';
+import { type AuthUser, BearerAuthGuard, CurrentUser } from '@chat/auth';
 import { PresenceRepository } from '@chat/redis';
 import { ErrorDto } from '../auth/dto/credentials.dto.js';
-import { CurrentUser, JwtAuthGuard } from '../auth/jwt-auth.guard.js';
 import { CreateRoomDto, RoomDto, RoomPresenceDto } from './dto/room.dto.js';
 import { ApiRoomIdParam, RoomIdParam } from './room-id.param.js';
 import { RoomsService } from './rooms.service.js';
@@ -23,7 +22,7 @@ import { RoomsService } from './rooms.service.js';
 @ApiTags('rooms')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: ErrorDto, description: 'missing, invalid or expired access token' })
-@UseGuards(JwtAuthGuard)
+@UseGuards(BearerAuthGuard)
 @Controller('rooms')
 export class RoomsController {
   constructor(

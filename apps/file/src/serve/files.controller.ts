@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { RoomAccess } from '@chat/access';
-import { FileUrlSigner, TokenService, bearerToken } from '@chat/auth';
+import { FileUrlSigner, TokenService } from '@chat/auth';
 import { AppError, ErrorCode } from '@chat/contracts';
 import { FilesRepository } from '@chat/database';
 import { FILE_STORAGE, type FileStorage } from '../storage/file-storage.js';
@@ -63,11 +63,9 @@ export class FilesController {
       if (!this.signer.verify(fileId, expires, sig))
         throw new AppError(ErrorCode.FORBIDDEN, 'the link is invalid or has expired');
     } else {
-      const token = bearerToken(req.headers.authorization);
-      if (!token) {
+      if (!req.headers.authorization)
         throw new AppError(ErrorCode.UNAUTHORIZED, 'a signed link or Authorization: Bearer is required');
-      }
-      userId = this.tokens.verifyAccess(token).id;
+      userId = this.tokens.userOf(req.headers.authorization).id;
     }
     const notFound = new AppError(ErrorCode.NOT_FOUND, 'file not found');
     if (!FILE_ID.test(fileId)) throw notFound;

@@ -1,5 +1,5 @@
-import { Controller, Get, Headers, UnauthorizedException } from '@nestjs/common';
-import { TokenService, bearerToken } from '@chat/auth';
+import { Controller, Get, UseGuards } from '@nestjs/common';
+import { BearerAuthGuard, CurrentUser, type AuthUser } from '@chat/auth';
 import { PresenceRepository, type RegisteredConnection } from '@chat/redis';
 
 /**
@@ -7,20 +7,12 @@ import { PresenceRepository, type RegisteredConnection } from '@chat/redis';
  * (An operator's view of everyone's comes with the admin role.)
  */
 @Controller('diagnostics')
+@UseGuards(BearerAuthGuard)
 export class PresenceController {
-  constructor(
-    private readonly tokens: TokenService,
-    private readonly presence: PresenceRepository,
-  ) {}
+  constructor(private readonly presence: PresenceRepository) {}
 
   @Get('connections')
-  async connections(@Headers('authorization') authorization?: string): Promise<RegisteredConnection[]> {
-    let userId: string;
-    try {
-      userId = this.tokens.verifyAccess(bearerToken(authorization)).id;
-    } catch {
-      throw new UnauthorizedException('a valid access token is required');
-    }
-    return this.presence.connectionsOf(userId);
+  connections(@CurrentUser() user: AuthUser): Promise<RegisteredConnection[]> {
+    return this.presence.connectionsOf(user.id);
   }
 }
