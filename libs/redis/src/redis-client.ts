@@ -12,6 +12,13 @@ export interface RedisClientOptions {
    * is away are sent, and re-sent, when it returns.
    */
   subscriber?: boolean;
+  /**
+   * A connection that blocks in a read (XREAD BLOCK): when the connection drops, its pending read
+   * fails (after one reconnect attempt) instead of waiting for Redis to return, so a reader that
+   * has been told to stop stops, even when Redis is gone for good; one that has not reads again
+   * from its last offset.
+   */
+  blockingReader?: boolean;
 }
 
 /**
@@ -21,12 +28,13 @@ export interface RedisClientOptions {
  */
 export function redisClientOptions(
   name: string,
-  { subscriber = false }: RedisClientOptions = {},
+  { subscriber = false, blockingReader = false }: RedisClientOptions = {},
 ): RedisOptions {
   return {
     connectionName: name,
     enableOfflineQueue: subscriber,
-    maxRetriesPerRequest: subscriber ? null : 1,
+    maxRetriesPerRequest: subscriber && !blockingReader ? null : 1,
+    ...(blockingReader && { autoResendUnfulfilledCommands: false }),
     commandTimeout: subscriber ? undefined : 5000,
     retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
     // Commands issued in the same tick (concurrent sends' scripts, a worker's per-partition

@@ -19,7 +19,12 @@ export const ADAPTER_REDIS = Symbol('ADAPTER_REDIS');
       provide: ADAPTER_REDIS,
       inject: [APP_CONFIG, HealthRegistry],
       useFactory: (config: AppConfig, health: HealthRegistry): RedisClient => {
-        const client = createRedisClient(config, 'socket-adapter', { subscriber: true });
+        // The adapter reads its stream with XREAD BLOCK on copies of this connection, and stops
+        // after the read in hand: that read must not outlive a Redis that is gone (a test's).
+        const client = createRedisClient(config, 'socket-adapter', {
+          subscriber: true,
+          blockingReader: true,
+        });
         client.on('error', () => undefined); // it reconnects; /health shows the state
         health.register('redis-adapter', connectionReady(client), { critical: false });
         return client;
