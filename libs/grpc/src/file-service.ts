@@ -50,6 +50,13 @@ export function createFileServiceClient(address: string): FileServiceClient {
   });
 }
 
+/** A health check of a client's channel: resolves once it is connected, waiting at most `timeoutMs`. */
+export function channelReady(client: FileServiceClient, timeoutMs = 1500): Promise<void> {
+  return new Promise((resolve, reject) =>
+    client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve())),
+  );
+}
+
 /** The metadata key of the caller's service token (`Bearer <token>`), as HTTP names it. */
 export const AUTHORIZATION_KEY = 'authorization';
 

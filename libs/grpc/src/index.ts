@@ -5,6 +5,7 @@ export {
   PROTO_LOADER_OPTIONS,
   UPLOAD_CHUNK_BYTES,
   bearerMetadata,
+  channelReady,
   authorizationOf,
   createFileServiceClient,
   errorCodeOf,

@@ -6,6 +6,7 @@ import { HealthRegistry } from '@chat/observability';
 import {
   UPLOAD_CHUNK_BYTES,
   bearerMetadata,
+  channelReady,
   createFileServiceClient,
   errorCodeOf,
   type FileServiceClient,
@@ -39,14 +40,7 @@ export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
     this.client = createFileServiceClient(this.config.FILE_GRPC_URL);
     // The gRPC channel to the file service connects. Without it only file sends fail, so it
     // degrades the instance rather than taking it out of the balancer.
-    this.health.register(
-      'file',
-      () =>
-        new Promise<void>((resolve, reject) =>
-          this.client.waitForReady(Date.now() + 1500, (error) => (error ? reject(error) : resolve())),
-        ),
-      { critical: false },
-    );
+    this.health.register('file', () => channelReady(this.client), { critical: false });
   }
 
   onApplicationShutdown(): void {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InternalTokenService } from '@chat/auth';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { bearerMetadata, createFileServiceClient, type FileServiceClient } from '@chat/grpc';
+import { bearerMetadata, channelReady, createFileServiceClient, type FileServiceClient } from '@chat/grpc';
 import { HealthRegistry } from '@chat/observability';
 
 /** Deadline of one Delete call. */
@@ -23,16 +23,7 @@ export class FileDeleteClient implements OnApplicationShutdown {
     private readonly tokens: InternalTokenService,
     health: HealthRegistry,
   ) {
-    health.register(
-      'file',
-      () =>
-        new Promise<void>((resolve, reject) =>
-          this.client
-            ? this.client.waitForReady(Date.now() + 1500, (error) => (error ? reject(error) : resolve()))
-            : resolve(),
-        ),
-      { critical: false },
-    );
+    health.register('file', async () => this.client && channelReady(this.client), { critical: false });
   }
 
   /** Deletes the file's bytes and metadata; resolves whether it existed. Idempotent. */
