@@ -10,6 +10,7 @@ import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { MetricsService } from '@chat/observability';
 import { DrainQueue, type Backlog } from '@chat/message-log';
 import { LiveStatsRepository } from '@chat/redis';
+import { IntervalJob } from '../schedule/interval-job.js';
 
 /**
  * Exports how much is acked but not yet in MongoDB, and how old the oldest such message is:
@@ -21,12 +22,13 @@ export class BacklogMetricsJob implements OnApplicationBootstrap, OnApplicationS
   private readonly messages;
   private readonly rooms;
   private readonly oldestAge;
+  private readonly job: IntervalJob;
   private running = false;
 
   constructor(
     private readonly stream: DrainQueue,
     private readonly live: LiveStatsRepository,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
@@ -39,21 +41,19 @@ export class BacklogMetricsJob implements OnApplicationBootstrap, OnApplicationS
       'chat_stream_oldest_unpersisted_age_seconds',
       'Age of the oldest acked message not yet persisted (0 when none)',
     );
+    this.job = new IntervalJob(scheduler, 'backlog-metrics', this.logger);
   }
 
   onApplicationBootstrap(): void {
-    this.scheduler.addInterval(
-      'backlog-metrics',
-      setInterval(() => void this.refresh(), this.config.BACKLOG_METRICS_INTERVAL_MS),
-    );
+    this.job.every(this.config.BACKLOG_METRICS_INTERVAL_MS, () => this.refresh());
     void this.refresh();
   }
 
-  onApplicationShutdown(): void {
-    if (this.scheduler.doesExist('interval', 'backlog-metrics'))
-      this.scheduler.deleteInterval('backlog-metrics');
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
+  /** The figures now; null when they are unavailable or a refresh is already running. */
   async refresh(): Promise<Backlog | null> {
     if (this.running) return null;
     this.running = true;

@@ -22,6 +22,7 @@ import {
   type Context,
   type Span,
 } from '@chat/tracing';
+import { IntervalJob } from '../schedule/interval-job.js';
 import { backoffDelay } from './backoff.js';
 
 export interface DrainResult {
@@ -49,7 +50,7 @@ const RUN_BUDGET_MS = 2000;
 export class DrainStreamJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DrainStreamJob.name);
   readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private running: Promise<void> | null = null;
+  private readonly job: IntervalJob;
   private consecutiveFailures = 0;
   private retryAt = 0;
   private readonly persisted;
@@ -61,7 +62,7 @@ export class DrainStreamJob implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     private readonly stream: DrainQueue,
     private readonly messages: MessagesRepository,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
@@ -81,41 +82,39 @@ export class DrainStreamJob implements OnApplicationBootstrap, OnApplicationShut
       'Entries read per drain batch',
       [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
     );
+    this.job = new IntervalJob(scheduler, 'drain-stream', this.logger);
   }
 
   onApplicationBootstrap(): void {
-    const interval = setInterval(() => this.tick(), this.config.WORKER_INTERVAL_MS);
-    this.scheduler.addInterval('drain-stream', interval);
+    this.job.every(this.config.WORKER_INTERVAL_MS, () => this.tick());
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', 'drain-stream')) this.scheduler.deleteInterval('drain-stream');
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Never overlaps itself; after a failure waits out an exponential backoff with jitter. */
   tick(): void {
-    if (this.running || Date.now() < this.retryAt) return;
-    this.running = this.drainAvailable()
-      .then(() => {
-        this.consecutiveFailures = 0;
-      })
-      .catch((error: Error) => {
-        this.consecutiveFailures++;
-        const delay = backoffDelay(
-          this.consecutiveFailures,
-          this.config.WORKER_BACKOFF_BASE_MS,
-          this.config.WORKER_BACKOFF_MAX_MS,
-        );
-        this.retryAt = Date.now() + delay;
-        this.retries.inc();
-        this.logger.warn(
-          `drain failed (${this.consecutiveFailures} in a row), entries stay in the stream; retry in ${delay} ms: ${error.message}`,
-        );
-      })
-      .finally(() => {
-        this.running = null;
-      });
+    if (this.job.busy || Date.now() < this.retryAt) return;
+    void this.job.once(() =>
+      this.drainAvailable()
+        .then(() => {
+          this.consecutiveFailures = 0;
+        })
+        .catch((error: Error) => {
+          this.consecutiveFailures++;
+          const delay = backoffDelay(
+            this.consecutiveFailures,
+            this.config.WORKER_BACKOFF_BASE_MS,
+            this.config.WORKER_BACKOFF_MAX_MS,
+          );
+          this.retryAt = Date.now() + delay;
+          this.retries.inc();
+          this.logger.warn(
+            `drain failed (${this.consecutiveFailures} in a row), entries stay in the stream; retry in ${delay} ms: ${error.message}`,
+          );
+        }),
+    );
   }
 
   /** Drains batches until the streams are empty or the run's time budget is spent. */

@@ -11,10 +11,9 @@ import { PoisonEntryError, decodeDraft } from '@chat/contracts';
 import { FilesRepository, MessagesRepository, type FileDoc } from '@chat/database';
 import { MetricsService } from '@chat/observability';
 import { MessageReader } from '@chat/message-log';
+import { IntervalJob } from '../schedule/interval-job.js';
 import { FileDeleteClient } from './file-delete.client.js';
 
-/** Pause between batches, so other queries get the database in between. */
-const PAUSE_BETWEEN_BATCHES_MS = 50;
 /**
  * How far the clock of the file app (a file's createdAt) and Redis' (a message's stream id) may
  * disagree: messages are looked for from this long before the upload.
@@ -50,15 +49,14 @@ export interface OrphanSweepResult {
 export class OrphanFilesJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OrphanFilesJob.name);
   private readonly deletedTotal;
-  private running: Promise<OrphanSweepResult> | null = null;
-  private stopping = false;
+  private readonly job: IntervalJob<OrphanSweepResult>;
 
   constructor(
     private readonly files: FilesRepository,
     private readonly messages: MessagesRepository,
     private readonly stream: MessageReader,
     private readonly fileService: FileDeleteClient,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
@@ -66,28 +64,21 @@ export class OrphanFilesJob implements OnApplicationBootstrap, OnApplicationShut
       'chat_orphan_files_deleted_total',
       'Files deleted because no message referred to them after the grace period',
     );
+    this.job = new IntervalJob(scheduler, 'orphan-files', this.logger);
   }
 
   onApplicationBootstrap(): void {
     if (this.config.FILE_ORPHAN_GRACE_SEC <= 0) return;
-    this.scheduler.addInterval(
-      'orphan-files',
-      setInterval(() => void this.run(), this.config.RETENTION_INTERVAL_SEC * 1000),
-    );
+    this.job.every(this.config.RETENTION_INTERVAL_SEC * 1000, () => this.run());
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    if (this.scheduler.doesExist('interval', 'orphan-files')) this.scheduler.deleteInterval('orphan-files');
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** One sweep over every candidate; concurrent calls share one run. Never throws. */
   run(now = new Date()): Promise<OrphanSweepResult> {
-    this.running ??= this.sweep(now).finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.job.once(() => this.sweep(now));
   }
 
   private async sweep(now: Date): Promise<OrphanSweepResult> {
@@ -95,20 +86,18 @@ export class OrphanFilesJob implements OnApplicationBootstrap, OnApplicationShut
     if (this.config.FILE_ORPHAN_GRACE_SEC <= 0) return result;
     const cutoff = new Date(now.getTime() - this.config.FILE_ORPHAN_GRACE_SEC * 1000);
     let after = '';
-    try {
-      for (;;) {
+    await this.job.inBatches(
+      'orphan sweep',
+      this.config.RETENTION_BATCH_SIZE,
+      async () => {
         const candidates = await this.files.unattached(cutoff, after, this.config.RETENTION_BATCH_SIZE);
-        if (!candidates.length) break;
+        if (!candidates.length) return 0;
         after = candidates[candidates.length - 1]!._id;
         await this.settle(candidates, now, result);
-        if (candidates.length < this.config.RETENTION_BATCH_SIZE || this.stopping) break;
-        await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_BATCHES_MS));
-      }
-    } catch (error) {
-      this.logger.warn(
-        `orphan sweep stopped after ${result.deleted} deletions, the next run continues: ${(error as Error).message}`,
-      );
-    }
+        return candidates.length;
+      },
+      () => result.deleted,
+    );
     if (result.deleted || result.skipped)
       this.logger.log(
         `orphan sweep: ${result.deleted} unreferenced files deleted, ${result.skipped} left for a later run`,
@@ -121,7 +110,7 @@ export class OrphanFilesJob implements OnApplicationBootstrap, OnApplicationShut
     const byRoom = new Map<string, FileDoc[]>();
     for (const file of candidates) byRoom.set(file.roomId, [...(byRoom.get(file.roomId) ?? []), file]);
     for (const [roomId, files] of byRoom) {
-      if (this.stopping) return;
+      if (this.job.stopping) return;
       const ids = new Set(files.map((file) => file._id));
       // The stream first, then MongoDB (see the class comment for why this order).
       const inStream = await this.referencedInStream(roomId, ids);
@@ -135,7 +124,7 @@ export class OrphanFilesJob implements OnApplicationBootstrap, OnApplicationShut
       await this.files.markAttached(attached, now);
       result.attached += attached.length;
       for (const id of ids) {
-        if (inStream.has(id) || inMongo.has(id) || this.stopping) continue;
+        if (inStream.has(id) || inMongo.has(id) || this.job.stopping) continue;
         await this.fileService.delete(id);
         result.deleted++;
         this.deletedTotal.inc();

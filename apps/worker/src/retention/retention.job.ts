@@ -9,10 +9,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { FilesRepository, MessagesRepository } from '@chat/database';
 import { MetricsService } from '@chat/observability';
+import { IntervalJob } from '../schedule/interval-job.js';
 import { FileDeleteClient } from './file-delete.client.js';
-
-/** Pause between delete batches, so other queries get the database in between. */
-const PAUSE_BETWEEN_BATCHES_MS = 50;
 
 /**
  * Deletes messages older than RETENTION_MESSAGE_DAYS (0 = keep forever) and files past their
@@ -25,31 +23,26 @@ const PAUSE_BETWEEN_BATCHES_MS = 50;
 export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RetentionJob.name);
   private readonly deleted;
-  private running: Promise<number> | null = null;
-  private stopping = false;
+  private readonly job: IntervalJob<number>;
 
   constructor(
     private readonly messages: MessagesRepository,
     private readonly files: FilesRepository,
-    private readonly scheduler: SchedulerRegistry,
+    scheduler: SchedulerRegistry,
     private readonly fileService: FileDeleteClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
     this.deleted = metrics.counter('chat_retention_deleted_total', 'Messages deleted by retention', ['kind']);
+    this.job = new IntervalJob(scheduler, 'retention', this.logger);
   }
 
   onApplicationBootstrap(): void {
-    this.scheduler.addInterval(
-      'retention',
-      setInterval(() => void this.run(), this.config.RETENTION_INTERVAL_SEC * 1000),
-    );
+    this.job.every(this.config.RETENTION_INTERVAL_SEC * 1000, () => this.run());
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    if (this.scheduler.doesExist('interval', 'retention')) this.scheduler.deleteInterval('retention');
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Deletes up to a batch of expired files at a time; returns how many. */
@@ -59,54 +52,46 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async purgeFiles(now: Date): Promise<number> {
     let total = 0;
-    try {
-      for (;;) {
+    await this.job.inBatches(
+      'file retention',
+      this.config.RETENTION_BATCH_SIZE,
+      async () => {
         const expired = await this.files.expired(now, this.config.RETENTION_BATCH_SIZE);
-        if (!expired.length) break;
         for (const file of expired) {
           await this.fileService.delete(file._id);
           total++;
           this.deleted.inc({ kind: 'file' });
         }
-        if (expired.length < this.config.RETENTION_BATCH_SIZE || this.stopping) break;
-        await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_BATCHES_MS));
-      }
-    } catch (error) {
-      this.logger.warn(
-        `file retention stopped after ${total} deletions, the next run continues: ${(error as Error).message}`,
-      );
-    }
+        return expired.length;
+      },
+      () => total,
+    );
     if (total) this.logger.log(`retention deleted ${total} expired files`);
     return total;
   }
 
   /** Runs both purges; returns how many messages were deleted. Concurrent calls share one run. */
   run(now = new Date()): Promise<number> {
-    this.running ??= Promise.all([this.purge(now), this.purgeFiles(now)])
-      .then(([messages]) => messages)
-      .finally(() => {
-        this.running = null;
-      });
-    return this.running;
+    return this.job.once(() =>
+      Promise.all([this.purge(now), this.purgeFiles(now)]).then(([messages]) => messages),
+    );
   }
 
   private async purge(now: Date): Promise<number> {
     if (this.config.RETENTION_MESSAGE_DAYS <= 0) return 0;
     const cutoff = new Date(now.getTime() - this.config.RETENTION_MESSAGE_DAYS * 86_400_000);
     let total = 0;
-    try {
-      for (;;) {
+    await this.job.inBatches(
+      'retention',
+      this.config.RETENTION_BATCH_SIZE,
+      async () => {
         const count = await this.messages.deleteOlderThan(cutoff, this.config.RETENTION_BATCH_SIZE);
         total += count;
         this.deleted.inc({ kind: 'message' }, count);
-        if (count < this.config.RETENTION_BATCH_SIZE || this.stopping) break;
-        await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_BATCHES_MS));
-      }
-    } catch (error) {
-      this.logger.warn(
-        `retention stopped after ${total} deletions, the next run continues: ${(error as Error).message}`,
-      );
-    }
+        return count;
+      },
+      () => total,
+    );
     if (total) this.logger.log(`retention deleted ${total} messages older than ${cutoff.toISOString()}`);
     return total;
   }
