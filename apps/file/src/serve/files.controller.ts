@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { RoomAccess } from '@chat/access';
@@ -27,36 +27,20 @@ export class FilesController {
   ) {}
 
   @Get(':fileId')
-  download(
-    @Param('fileId') fileId: string,
-    @Query('expires') expires: unknown,
-    @Query('sig') sig: unknown,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    return this.serve(fileId, expires, sig, req, res, false);
+  download(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.serve(req, res, false);
   }
 
   /** The WebP preview of an image, with the same access rules and the same signed link. */
   @Get(':fileId/thumbnail')
-  thumbnail(
-    @Param('fileId') fileId: string,
-    @Query('expires') expires: unknown,
-    @Query('sig') sig: unknown,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
-    return this.serve(fileId, expires, sig, req, res, true);
+  thumbnail(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.serve(req, res, true);
   }
 
-  private async serve(
-    fileId: string,
-    expires: unknown,
-    sig: unknown,
-    req: Request,
-    res: Response,
-    thumbnail: boolean,
-  ): Promise<void> {
+  /** Both routes: `:fileId` from the path, the signed link's `expires` and `sig` from the query. */
+  private async serve(req: Request, res: Response, thumbnail: boolean): Promise<void> {
+    const fileId = req.params.fileId as string; // one path segment: never an array
+    const { expires, sig } = req.query;
     const signed = sig !== undefined;
     let userId: string | null = null;
     if (signed) {
