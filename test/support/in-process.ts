@@ -1,7 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, afterEach, beforeAll } from '@jest/globals';
+import type { Server } from 'socket.io';
 import type { Message } from '@chat/contracts';
 import { startApi } from '../../apps/api/src/start-api.js';
+import { RoomFeed } from '../../apps/socket/src/delivery/room-feed.service.js';
 import { startSocket } from '../../apps/socket/src/start-socket.js';
 import { baseUrl } from './apps.js';
 import { uniqueName, type TestUser } from './http.js';
@@ -49,6 +51,11 @@ export function inProcessChat(socketEnv: Record<string, string> = {}): InProcess
     await chat.apiApp?.close();
   });
   return chat;
+}
+
+/** The socket.io server of a socket app booted in-process (RoomFeed holds it). */
+export function socketIoServer(socketApp: INestApplication): Server {
+  return (socketApp.get(RoomFeed) as unknown as { server: Server }).server;
 }
 
 /** Starts another socket app in-process with extra settings (config is read at start). */

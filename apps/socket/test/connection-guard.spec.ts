@@ -1,15 +1,10 @@
-import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'socket.io';
 import { WebSocket } from 'ws';
 import { MessageAppender } from '@chat/message-log';
-import { startApi } from '../../api/src/start-api.js';
-import { RoomFeed } from '../src/delivery/room-feed.service.js';
-import { startSocket } from '../src/start-socket.js';
-import { baseUrl } from '../../../test/support/apps.js';
 import { createRoom, createUser, uniqueName } from '../../../test/support/http.js';
+import { inProcessChat, socketIoServer } from '../../../test/support/in-process.js';
 import { waitUntil } from '../../../scripts/harness.mjs';
-import { connect, tcpOf, type ClientSocket, NO_HEARTBEAT } from '../../../test/support/socket.js';
+import { tcpOf, NO_HEARTBEAT } from '../../../test/support/socket.js';
 
 /**
  * The attacks of a stranger with a WebSocket and no account, and of a member who stops reading:
@@ -25,37 +20,16 @@ const LIMITS = {
   ...NO_HEARTBEAT,
 };
 
-let apiApp: INestApplication;
-let socketApp: INestApplication;
-let api: string;
-let url: string;
-const sockets: ClientSocket[] = [];
+const chat = inProcessChat(LIMITS);
 const raws: WebSocket[] = [];
 
-beforeAll(async () => {
-  apiApp = await startApi();
-  Object.assign(process.env, LIMITS);
-  socketApp = await startSocket();
-  api = baseUrl(apiApp);
-  url = baseUrl(socketApp);
-});
-
 afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close();
   for (const raw of raws.splice(0)) raw.terminate();
 });
 
-afterAll(async () => {
-  await socketApp.close();
-  await apiApp.close();
-});
-
-/** The in-process socket app's socket.io server (RoomFeed holds it). */
-const socketServer = () => (socketApp.get(RoomFeed) as unknown as { server: Server }).server;
-
 /** An engine.io WebSocket connection that has received its open packet, and nothing more. */
 async function anonymous(): Promise<{ ws: WebSocket; closed: Promise<number> }> {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, {
+  const ws = new WebSocket(`${chat.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, {
     perMessageDeflate: true,
   });
   raws.push(ws);
@@ -88,11 +62,14 @@ it('closes an anonymous connection that sends CONNECT after CONNECT', async () =
 });
 
 it('holds the websocket of an anonymous upgrade to the same limit while it probes', async () => {
-  const handshake = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+  const handshake = await fetch(`${chat.url}/socket.io/?EIO=4&transport=polling`);
   const sid = (JSON.parse((await handshake.text()).slice(1)) as { sid: string }).sid;
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket&sid=${sid}`, {
-    perMessageDeflate: true,
-  });
+  const ws = new WebSocket(
+    `${chat.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket&sid=${sid}`,
+    {
+      perMessageDeflate: true,
+    },
+  );
   raws.push(ws);
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
   await new Promise((resolve) => ws.once('open', resolve));
@@ -116,10 +93,9 @@ it('closes an anonymous connection that does not authenticate in time', async ()
 });
 
 it('lets an authenticated connection send a message far over the pre-authentication limit', async () => {
-  const alice = await createUser(api);
-  const roomId = await createRoom(api, alice);
-  const socket = await connect(url, alice.accessToken);
-  sockets.push(socket);
+  const alice = await createUser(chat.api);
+  const roomId = await createRoom(chat.api, alice);
+  const socket = await chat.open(alice);
   const ack = await socket.emitWithAck('chat:send', {
     roomId,
     clientMsgId: uniqueName(),
@@ -132,16 +108,15 @@ it('lets an authenticated connection send a message far over the pre-authenticat
 });
 
 it('drops a member that stops reading once the server holds the bound for it', async () => {
-  const alice = await createUser(api);
-  const roomId = await createRoom(api, alice);
-  const socket = await connect(url, alice.accessToken);
-  sockets.push(socket);
+  const alice = await createUser(chat.api);
+  const roomId = await createRoom(chat.api, alice);
+  const socket = await chat.open(alice);
   expect(await socket.emitWithAck('room:join', { roomId })).toEqual({ ok: true });
-  const server = socketServer();
+  const server = socketIoServer(chat.socketApp);
   const id = socket.id!;
   tcpOf(socket).pause();
   // Live traffic of the room, far more than the kernel's buffers take.
-  const stream = socketApp.get(MessageAppender);
+  const stream = chat.socketApp.get(MessageAppender);
   // Random text, so compression does not shrink it on the wire.
   const content = randomBytes(3000).toString('base64');
   const sending = (async () => {

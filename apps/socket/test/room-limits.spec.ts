@@ -1,18 +1,13 @@
-import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Server } from 'socket.io';
 import { ErrorCode } from '@chat/contracts';
 import { MessageAppender } from '@chat/message-log';
 import { RedisKeys } from '@chat/redis';
-import { startApi } from '../../api/src/start-api.js';
 import { outboundBytes } from '../src/transport/engine-writes.js';
-import { startSocket } from '../src/start-socket.js';
-import { RoomFeed } from '../src/delivery/room-feed.service.js';
-import { baseUrl } from '../../../test/support/apps.js';
 import { createRoom, createUser, uniqueName } from '../../../test/support/http.js';
+import { inProcessChat, socketIoServer } from '../../../test/support/in-process.js';
 import { waitUntil } from '../../../scripts/harness.mjs';
-import { collect, connect, tcpOf, type ClientSocket, NO_HEARTBEAT } from '../../../test/support/socket.js';
+import { collect, tcpOf, type ClientSocket, NO_HEARTBEAT } from '../../../test/support/socket.js';
 
 /**
  * What one client can make a socket instance do with room:join and room:leave: re-joins and
@@ -30,40 +25,17 @@ const LIMITS = {
   ...NO_HEARTBEAT,
 };
 
-let apiApp: INestApplication;
-let socketApp: INestApplication;
-let api: string;
-let url: string;
+const chat = inProcessChat(LIMITS);
+const { open } = chat;
 let redis: Redis;
-const sockets: ClientSocket[] = [];
 
-async function open(token: string): Promise<ClientSocket> {
-  const socket = await connect(url, token);
-  sockets.push(socket);
-  return socket;
-}
-
-beforeAll(async () => {
-  apiApp = await startApi();
-  Object.assign(process.env, LIMITS);
-  socketApp = await startSocket();
-  api = baseUrl(apiApp);
-  url = baseUrl(socketApp);
+beforeAll(() => {
   redis = new Redis(process.env.REDIS_URL!);
 });
 
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close();
-});
-
-afterAll(async () => {
+afterAll(() => {
   redis.disconnect();
-  await socketApp.close();
-  await apiApp.close();
 });
-
-/** The in-process socket app's socket.io server (RoomFeed holds it). */
-const socketServer = () => (socketApp.get(RoomFeed) as unknown as { server: Server }).server;
 
 /** Subscribers of the room's live channel: one per instance that holds the room. */
 async function subscribers(roomId: string): Promise<number> {
@@ -76,7 +48,7 @@ async function subscribers(roomId: string): Promise<number> {
 
 /** `count` stored messages of about `bytes` each, straight into the room's stream. */
 async function fill(roomId: string, count: number, bytes: number): Promise<string[]> {
-  const stream = socketApp.get(MessageAppender);
+  const stream = chat.socketApp.get(MessageAppender);
   // Random text: the connection compresses large frames, and a repeated letter would shrink
   // 24 MB to a few hundred KB on the wire.
   const content = randomBytes(Math.ceil((bytes * 3) / 4))
@@ -92,14 +64,14 @@ async function fill(roomId: string, count: number, bytes: number): Promise<strin
 
 /** The server side of a client's connection. */
 function serverConnection(client: ClientSocket): unknown {
-  const server = socketServer();
+  const server = socketIoServer(chat.socketApp);
   return server.of('/').sockets.get(client.id!)!.conn;
 }
 
 it('holds a room once per connection: concurrent joins, then one leave, unsubscribe the instance', async () => {
-  const alice = await createUser(api);
-  const roomId = await createRoom(api, alice);
-  const socket = await open(alice.accessToken);
+  const alice = await createUser(chat.api);
+  const roomId = await createRoom(chat.api, alice);
+  const socket = await open(alice);
   const acks = await Promise.all([0, 1, 2, 3].map(() => socket.emitWithAck('room:join', { roomId })));
   expect(acks).toEqual(Array(4).fill({ ok: true }));
   expect(await subscribers(roomId)).toBe(1);
@@ -112,10 +84,10 @@ it('holds a room once per connection: concurrent joins, then one leave, unsubscr
 });
 
 it('does not replay again when a joined room is joined again', async () => {
-  const alice = await createUser(api);
-  const roomId = await createRoom(api, alice);
+  const alice = await createUser(chat.api);
+  const roomId = await createRoom(chat.api, alice);
   await fill(roomId, 20, 10);
-  const socket = await open(alice.accessToken);
+  const socket = await open(alice);
   const received = collect(socket);
   expect(await socket.emitWithAck('room:join', { roomId, lastMessageId: '0-0' })).toEqual({
     ok: true,
@@ -134,9 +106,9 @@ it('does not replay again when a joined room is joined again', async () => {
 });
 
 it('caps rooms per connection and joins per user with TOO_MANY_ROOMS, and rate-limits joins', async () => {
-  const alice = await createUser(api);
-  const rooms = await Promise.all([0, 1, 2, 3].map(() => createRoom(api, alice)));
-  const [first, second] = [await open(alice.accessToken), await open(alice.accessToken)];
+  const alice = await createUser(chat.api);
+  const rooms = await Promise.all([0, 1, 2, 3].map(() => createRoom(chat.api, alice)));
+  const [first, second] = [await open(alice), await open(alice)];
   expect(await first.emitWithAck('room:join', { roomId: rooms[0]! })).toEqual({ ok: true });
   expect(await first.emitWithAck('room:join', { roomId: rooms[1]! })).toEqual({ ok: true });
   expect(await first.emitWithAck('room:join', { roomId: rooms[2]! })).toMatchObject({
@@ -162,11 +134,11 @@ it('caps rooms per connection and joins per user with TOO_MANY_ROOMS, and rate-l
 });
 
 it('replays at the pace the client reads, holding a bounded number of bytes for it', async () => {
-  const alice = await createUser(api);
-  const roomId = await createRoom(api, alice);
+  const alice = await createUser(chat.api);
+  const roomId = await createRoom(chat.api, alice);
   // 24 MB: far more than the kernel's socket buffers on both sides can take.
   const ids = await fill(roomId, 6000, 4000);
-  const socket = await open(alice.accessToken);
+  const socket = await open(alice);
   const tcp = tcpOf(socket);
   tcp.pause();
   const received = collect(socket);
@@ -193,12 +165,12 @@ it('replays at the pace the client reads, holding a bounded number of bytes for 
 });
 
 it('disconnects a client that reads nothing while its replay waits', async () => {
-  const alice = await createUser(api);
-  const roomId = await createRoom(api, alice);
+  const alice = await createUser(chat.api);
+  const roomId = await createRoom(chat.api, alice);
   await fill(roomId, 6000, 4000);
-  const socket = await open(alice.accessToken);
+  const socket = await open(alice);
   tcpOf(socket).pause();
-  const server = socketServer();
+  const server = socketIoServer(chat.socketApp);
   const id = socket.id!;
   socket.emit('room:join', { roomId, lastMessageId: '0-0' }, () => undefined);
   await waitUntil(() => !server.of('/').sockets.has(id), {

@@ -1,10 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Server } from 'socket.io';
 import { startApi } from '../../api/src/start-api.js';
-import { RoomFeed } from '../src/delivery/room-feed.service.js';
 import { startSocket } from '../src/start-socket.js';
 import { baseUrl } from '../../../test/support/apps.js';
 import { createRoomWith, createUser } from '../../../test/support/http.js';
+import { socketIoServer } from '../../../test/support/in-process.js';
 import { collect, connect, type ClientSocket } from '../../../test/support/socket.js';
 
 /**
@@ -45,7 +44,7 @@ it('delivers every message once and in order, and acks every send, without the f
     expect(await socket.emitWithAck('room:join', { roomId })).toEqual({ ok: true });
   const inbox = collect(reader);
   // Nothing of the fast path is on the connections (it sets these as own properties).
-  const server = (socketApp.get(RoomFeed) as unknown as { server: Server }).server;
+  const server = socketIoServer(socketApp);
   for (const socket of server.of('/').sockets.values()) {
     expect(Object.hasOwn(socket, 'ack')).toBe(false);
     expect(Object.hasOwn(socket.conn.transport, 'send')).toBe(false);
