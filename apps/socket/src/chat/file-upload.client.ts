@@ -78,15 +78,19 @@ export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
     let settle!: { resolve(ref: StoredFileRef): void; reject(error: AppError): void };
     const result = new Promise<StoredFileRef>((resolve, reject) => (settle = { resolve, reject }));
     result.catch(() => undefined); // awaited by whoever needs the file; a refusal is not unhandled
-    let closed = false;
-    // Settles when the call is over (answered, refused, cancelled): a write waiting on it gives up.
-    let markEnded!: () => void;
-    const ended = new Promise<false>((resolve) => (markEnded = () => resolve(false)));
+    // The call is over (answered, refused, cancelled, closed): a write to come gives up at once,
+    // a write waiting on `whenEnded` gives up then.
+    let ended = false;
+    let resolveEnded!: (value: false) => void;
+    const whenEnded = new Promise<false>((resolve) => (resolveEnded = resolve));
+    const markEnded = () => {
+      ended = true;
+      resolveEnded(false);
+    };
     const call = this.client.Upload(
       bearerMetadata(token),
       { deadline: Date.now() + timeoutMs },
       (error, stored) => {
-        closed = true;
         markEnded();
         if (error || !stored) {
           const code = errorCodeOf(error);
@@ -125,14 +129,14 @@ export class FileUploadClient implements OnModuleInit, OnApplicationShutdown {
       const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       let sent: Promise<boolean> = Promise.resolve(true);
       for (let offset = 0; offset < data.length; offset += UPLOAD_CHUNK_BYTES) {
-        if (closed) throw new AppError(ErrorCode.FILE_UPLOAD_FAILED, 'the upload has ended');
+        if (ended) throw new AppError(ErrorCode.FILE_UPLOAD_FAILED, 'the upload has ended');
         sent = new Promise((resolve) =>
           call.write({ chunk: data.subarray(offset, offset + UPLOAD_CHUNK_BYTES) }, (error?: Error | null) =>
             resolve(!error),
           ),
         );
       }
-      if (!(await Promise.race([sent, ended])))
+      if (!(await Promise.race([sent, whenEnded])))
         throw new AppError(ErrorCode.FILE_UPLOAD_FAILED, 'the upload has ended');
     };
     return {
