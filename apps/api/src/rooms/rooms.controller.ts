@@ -54,7 +54,7 @@ export class RoomsController {
   @ApiBadRequestResponse({ type: ErrorDto, description: 'roomId not spelled as the server gave it' })
   @ApiNotFoundResponse({ type: ErrorDto })
   async join(@RoomIdParam() roomId: string, @CurrentUser() user: AuthUser): Promise<void> {
-    await this.rooms.join(roomId, user.id);
+    await this.access.addMember(roomId, user.id);
   }
 
   @Get(':roomId/presence')

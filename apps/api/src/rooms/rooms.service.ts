@@ -1,13 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { RoomAccess } from '@chat/access';
 import { RoomsRepository, type Room } from '@chat/database';
 
+/** Creating and listing rooms; joining one is RoomAccess.addMember (who may be in a room lives there). */
 @Injectable()
 export class RoomsService {
-  constructor(
-    private readonly rooms: RoomsRepository,
-    private readonly access: RoomAccess,
-  ) {}
+  constructor(private readonly rooms: RoomsRepository) {}
 
   async create(name: string, userId: string): Promise<Room> {
     return this.rooms.create(name, userId);
@@ -15,9 +12,5 @@ export class RoomsService {
 
   listForUser(userId: string): Promise<Room[]> {
     return this.rooms.listForUser(userId);
-  }
-
-  join(roomId: string, userId: string): Promise<void> {
-    return this.access.addMember(roomId, userId);
   }
 }
