@@ -3,8 +3,8 @@ import { createRoomWith, createUser } from '../support/http.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { expectExact, sendMessages, waitForDrain } from '../support/load.js';
 import { phases } from '../support/phases.js';
-import { startAppProcess, startAppProcesses, type AppProcess } from '../support/processes.js';
-import { connect, type ClientSocket } from '../support/socket.js';
+import { chatProcesses, startAppProcess } from '../support/processes.js';
+import { connect } from '../support/socket.js';
 
 /**
  * Worker SIGKILLed again and again at random moments while two users chat: mid-batch, between
@@ -15,7 +15,7 @@ const WORKER_ENV = { REDIS_URL, WORKER_BATCH_SIZE: '400', WORKER_INTERVAL_MS: '1
 const KILLS = 12;
 /** startAppProcess' own limit on a start, and the kill's moment on top. */
 const START_MS = 30_000;
-const boot = phases({ apps: START_MS });
+const chat = chatProcesses({ REDIS_URL }, START_MS);
 const steps = phases({
   room: 30_000,
   kills: KILLS * (START_MS + 5_000),
@@ -24,28 +24,16 @@ const steps = phases({
   exact: 120_000,
 });
 
-let api: AppProcess, socket: AppProcess;
-const sockets: ClientSocket[] = [];
-
-beforeAll(async () => {
-  [api, socket] = await boot.run('apps', () => startAppProcesses(['api', 'socket'], { REDIS_URL }));
-}, boot.totalMs);
-
-afterAll(async () => {
-  for (const s of sockets) s.close();
-  await Promise.all([api, socket].map((p) => p?.stop()));
-});
-
 it(
   'loses and doubles nothing when the worker is SIGKILLed repeatedly',
   async () => {
     const { bob, roomId, a, b } = await steps.run('room', async () => {
-      const alice = await createUser(api.url);
-      const bob = await createUser(api.url);
-      const roomId = await createRoomWith(api.url, alice, [bob]);
-      const a = await connect(socket.url, alice.accessToken);
-      const b = await connect(socket.url, bob.accessToken);
-      sockets.push(a, b);
+      const alice = await createUser(chat.api.url);
+      const bob = await createUser(chat.api.url);
+      const roomId = await createRoomWith(chat.api.url, alice, [bob]);
+      const a = await connect(chat.socket.url, alice.accessToken);
+      const b = await connect(chat.socket.url, bob.accessToken);
+      chat.sockets.push(a, b);
       return { bob, roomId, a, b };
     });
 
@@ -84,7 +72,7 @@ it(
       }
     });
     await steps.run('exact', () =>
-      expectExact(api.url, process.env.MONGO_URL!, bob, roomId, [...fromA.acked, ...fromB.acked]),
+      expectExact(chat.api.url, process.env.MONGO_URL!, bob, roomId, [...fromA.acked, ...fromB.acked]),
     );
   },
   steps.totalMs,

@@ -4,8 +4,8 @@ import { createRoom, createUser, type TestUser } from '../support/http.js';
 import { REDIS_DB, redisDb } from '../support/isolation.js';
 import { expectExact, sendMessages, waitForDrain } from '../support/load.js';
 import { phases } from '../support/phases.js';
-import { startAppProcess, startAppProcesses, type AppProcess } from '../support/processes.js';
-import { connect, type ClientSocket } from '../support/socket.js';
+import { chatProcesses, startAppProcess } from '../support/processes.js';
+import { connect } from '../support/socket.js';
 import { RedisKeys, STREAM_PARTITIONS } from '@chat/redis';
 
 /**
@@ -15,7 +15,7 @@ import { RedisKeys, STREAM_PARTITIONS } from '@chat/redis';
 const REDIS_URL = redisDb(REDIS_DB.workers);
 const ROOMS = 12;
 const PER_ROOM = 250;
-const boot = phases({ apps: 30_000 });
+const chat = chatProcesses({ REDIS_URL });
 const steps = phases({
   rooms: 30_000,
   workers: 30_000,
@@ -25,28 +25,18 @@ const steps = phases({
   exact: 120_000,
 });
 
-let api: AppProcess, socket: AppProcess;
-const workers: AppProcess[] = [];
-const sockets: ClientSocket[] = [];
-
-beforeAll(async () => {
-  [api, socket] = await boot.run('apps', () => startAppProcesses(['api', 'socket'], { REDIS_URL }));
-}, boot.totalMs);
-
-afterAll(async () => {
-  for (const s of sockets) s.close();
-  await Promise.all([api, socket, ...workers].map((p) => p?.stop()));
-});
+/** The three workers (stopped after the test with the apps). */
+const workers = chat.others;
 
 it(
   'shares the rooms between three workers without duplicates or stalls',
   async () => {
     const { user, client, rooms } = await steps.run('rooms', async () => {
-      const user: TestUser = await createUser(api.url);
-      const client = await connect(socket.url, user.accessToken);
-      sockets.push(client);
+      const user: TestUser = await createUser(chat.api.url);
+      const client = await connect(chat.socket.url, user.accessToken);
+      chat.sockets.push(client);
       const rooms: string[] = [];
-      for (let i = 0; i < ROOMS; i++) rooms.push(await createRoom(api.url, user));
+      for (let i = 0; i < ROOMS; i++) rooms.push(await createRoom(chat.api.url, user));
       return { user, client, rooms };
     });
     // Workers first, then traffic: they drain while messages arrive, as in production.
@@ -105,7 +95,7 @@ it(
     expect(persisted.every((n) => n > 0)).toBe(true);
     await steps.run('exact', async () => {
       for (const roomId of rooms)
-        await expectExact(api.url, process.env.MONGO_URL!, user, roomId, acked.get(roomId)!);
+        await expectExact(chat.api.url, process.env.MONGO_URL!, user, roomId, acked.get(roomId)!);
     });
   },
   steps.totalMs,

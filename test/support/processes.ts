@@ -1,7 +1,10 @@
+import { afterAll, beforeAll } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { appEntry } from '../../scripts/paths.mjs';
 import { PORT_VARS, freePort, spawnApp, type SpawnedApp } from '../../scripts/harness.mjs';
+import { phases } from './phases.js';
+import type { ClientSocket } from './socket.js';
 
 /** An app running as its own process; stop() sends SIGTERM (SIGKILL after a grace). */
 export interface AppProcess extends SpawnedApp {
@@ -35,4 +38,31 @@ export async function startAppProcess(name: string, env: Record<string, string> 
     output: join(process.env.DATA_DIR!, `${name}-${port}.log`),
   });
   return { ...app, logPath: app.logFile! };
+}
+
+export interface ChatProcesses {
+  /** The api and socket apps, set before the file's first test. */
+  api: AppProcess;
+  socket: AppProcess;
+  /** Sockets the tests opened: closed after the file's tests. */
+  sockets: ClientSocket[];
+  /** Other processes the tests started: stopped after the file's tests, with the api and socket apps. */
+  others: AppProcess[];
+}
+
+/**
+ * The api and socket apps as processes with `env`, for this test file: started before its tests
+ * (within `startMs`), stopped after them with whatever the tests put in `sockets` and `others`.
+ */
+export function chatProcesses(env: Record<string, string>, startMs = 30_000): ChatProcesses {
+  const boot = phases({ apps: startMs });
+  const chat = { sockets: [], others: [] } as unknown as ChatProcesses;
+  beforeAll(async () => {
+    [chat.api, chat.socket] = await boot.run('apps', () => startAppProcesses(['api', 'socket'], env));
+  }, boot.totalMs);
+  afterAll(async () => {
+    for (const s of chat.sockets) s.close();
+    await Promise.all([chat.api, chat.socket, ...chat.others].map((p) => p?.stop()));
+  });
+  return chat;
 }
