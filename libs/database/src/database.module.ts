@@ -11,6 +11,7 @@ import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { HealthRegistry } from '@chat/observability';
 import { MONGO_CONNECTION } from './database.token.js';
 import { FilesRepository } from './files.repository.js';
+import { LayoutMigrations } from './layout-migrations.js';
 import { MessagesRepository } from './messages.repository.js';
 import { MODELS } from './models.token.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
@@ -33,6 +34,7 @@ const CONNECT_ATTEMPTS = 30;
       inject: [MONGO_CONNECTION],
       useFactory: (connection: Connection) => registerModels(connection),
     },
+    LayoutMigrations,
     UsersRepository,
     RoomsRepository,
     RefreshTokensRepository,
@@ -41,6 +43,7 @@ const CONNECT_ATTEMPTS = 30;
   ],
   exports: [
     MONGO_CONNECTION,
+    LayoutMigrations,
     UsersRepository,
     RoomsRepository,
     RefreshTokensRepository,

@@ -1,7 +1,9 @@
 export { DatabaseModule } from './database.module.js';
 export { MONGO_CONNECTION } from './database.token.js';
 export { FilesRepository } from './files.repository.js';
-export { MessagesRepository, messageKey, toMessageDoc, type InsertResult } from './messages.repository.js';
+export { type InsertResult } from './insert-new.js';
+export { LayoutChange, LayoutMigrations, type LayoutChangeName } from './layout-migrations.js';
+export { MessagesRepository, messageKey, toMessageDoc } from './messages.repository.js';
 export { RefreshTokensRepository } from './refresh-tokens.repository.js';
 export { RoomsRepository, type Room } from './rooms.repository.js';
 export { isDuplicateKeyError, type FileDoc, type MessageDoc } from './schemas.js';

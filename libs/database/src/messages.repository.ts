@@ -1,13 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Collection } from 'mongodb';
 import { publicFile, sortableStreamId, type Message } from '@chat/contracts';
+import { insertNew, type InsertResult } from './insert-new.js';
 import { MODELS } from './models.token.js';
 import type { MessageDoc, Models } from './schemas.js';
-
-export interface InsertResult {
-  inserted: number;
-  duplicates: number;
-}
 
 export function messageKey(roomId: string, id: string): string {
   return `${roomId}:${sortableStreamId(id)}`;
@@ -45,10 +41,6 @@ function toMessage(doc: MessageDoc): Message {
   return message;
 }
 
-interface WriteErrorLike {
-  code?: number;
-}
-
 /** Persisted messages. Uses the driver's collection directly: no per-document hydration. */
 @Injectable()
 export class MessagesRepository {
@@ -62,22 +54,8 @@ export class MessagesRepository {
    * Unordered bulk insert. Duplicate-key errors mean "already persisted" and are tolerated;
    * any other error is thrown so the caller keeps the entries and retries.
    */
-  async insertMany(messages: Message[]): Promise<InsertResult> {
-    if (!messages.length) return { inserted: 0, duplicates: 0 };
-    const docs = messages.map(toMessageDoc);
-    try {
-      const result = await this.collection.insertMany(docs, { ordered: false });
-      return { inserted: result.insertedCount, duplicates: 0 };
-    } catch (error) {
-      const writeErrors = (error as { writeErrors?: WriteErrorLike | WriteErrorLike[] }).writeErrors;
-      const list = writeErrors === undefined ? [] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
-      const onlyDuplicates =
-        list.length > 0 &&
-        list.every((e) => e.code === 11000) &&
-        !(error as { writeConcernError?: unknown }).writeConcernError;
-      if (!onlyDuplicates) throw error;
-      return { inserted: docs.length - list.length, duplicates: list.length };
-    }
+  insertMany(messages: Message[]): Promise<InsertResult> {
+    return insertNew(this.collection, messages.map(toMessageDoc));
   }
 
   /** Newest persisted messages of a room strictly older than `before`, newest first. */

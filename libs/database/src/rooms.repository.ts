@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import { isLegacyRoomId, isRoomId } from '@chat/contracts';
+import { LayoutChange, LayoutMigrations } from './layout-migrations.js';
 import { MODELS } from './models.token.js';
 import { isDuplicateKeyError, type Models, type RoomDoc } from './schemas.js';
 
@@ -12,6 +14,17 @@ export interface Room {
 }
 
 const membershipId = (roomId: string, userId: string) => `${roomId}:${userId}`;
+
+/**
+ * Rooms kept in this process for the room list: at most this many, each for at most ROOM_TTL_MS.
+ * A room does not change after it is made, so the time limit only bounds how long a room that
+ * is gone from the database can still be listed.
+ */
+const ROOM_CACHE_MAX = 100_000;
+const ROOM_TTL_MS = 60_000;
+
+/** Memberships read in one migration batch. */
+const MIGRATION_BATCH = 1_000;
 
 /**
  * The `_id` a room is stored under: a room made before UUIDs keeps its ObjectId, every other id
@@ -27,9 +40,18 @@ const toRoom = (doc: Pick<RoomDoc, '_id' | 'name' | 'createdAt'>): Room => ({
   createdAt: doc.createdAt.toISOString(),
 });
 
+/**
+ * Rooms, memberships (`<roomId>:<userId>`, the truth of who is in a room) and each person's
+ * room list (`user_rooms`, keyed by user). Every read here is by primary key.
+ */
 @Injectable()
 export class RoomsRepository {
-  constructor(@Inject(MODELS) private readonly models: Models) {}
+  private readonly cache = new LRUCache<string, Room>({ max: ROOM_CACHE_MAX, ttl: ROOM_TTL_MS });
+
+  constructor(
+    @Inject(MODELS) private readonly models: Models,
+    private readonly layout: LayoutMigrations,
+  ) {}
 
   /** A new room's id is a UUID v4: 122 bits from the CSPRNG, nothing a client can derive. */
   async create(name: string, userId: string): Promise<Room> {
@@ -46,15 +68,24 @@ export class RoomsRepository {
 
   async findById(roomId: string): Promise<Room | null> {
     if (!isRoomId(roomId)) return null;
+    const cached = this.cache.get(roomId);
+    if (cached) return cached;
     const doc = await this.models.rooms.findById(roomKey(roomId)).lean();
-    return doc ? toRoom(doc) : null;
+    if (!doc) return null;
+    const room = toRoom(doc);
+    this.cache.set(roomId, room);
+    return room;
   }
 
   async exists(roomId: string): Promise<boolean> {
-    return isRoomId(roomId) && (await this.models.rooms.exists({ _id: roomKey(roomId) })) !== null;
+    return (await this.findById(roomId)) !== null;
   }
 
-  /** Idempotent: joining twice keeps one membership. */
+  /**
+   * Idempotent: joining twice keeps one membership. The membership is written first (it is what
+   * access checks read); the room list after it, also when the membership was there already, so
+   * joining again repairs a list that a crash between the two writes left behind.
+   */
   async addMember(roomId: string, userId: string): Promise<void> {
     try {
       await this.models.memberships.create({
@@ -66,20 +97,62 @@ export class RoomsRepository {
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
+    await this.models.userRooms.updateOne(
+      { _id: userId },
+      { $set: { [`rooms.${roomId}`]: 1 } },
+      { upsert: true },
+    );
   }
 
   async isMember(roomId: string, userId: string): Promise<boolean> {
     return (await this.models.memberships.exists({ _id: membershipId(roomId, userId) })) !== null;
   }
 
+  /** The rooms the user belongs to, oldest first: one keyed read and the rooms by key. */
   async listForUser(userId: string): Promise<Room[]> {
-    const memberships = await this.models.memberships.find({ userId }, { roomId: 1 }).lean();
-    if (!memberships.length) return [];
-    const keys = memberships.filter((m) => isRoomId(m.roomId)).map((m) => roomKey(m.roomId));
-    const rooms = await this.models.rooms
-      .find({ _id: { $in: keys } })
-      .sort({ createdAt: 1 })
-      .lean();
-    return rooms.map(toRoom);
+    const roomIds = (await this.layout.isFinished(LayoutChange.userRooms))
+      ? Object.keys((await this.models.userRooms.findById(userId).lean())?.rooms ?? {})
+      : (await this.models.memberships.find({ userId }, { roomId: 1 }).lean()).map((m) => m.roomId);
+    const rooms = await Promise.all(roomIds.map((roomId) => this.findById(roomId)));
+    return rooms
+      .filter((room): room is Room => room !== null)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Migration (LayoutChange.userRooms): every membership into its person's room list. Setting a
+   * field that is set already changes nothing, so it can run again, or beside joins, at no harm.
+   */
+  async copyMembershipsToRoomLists(): Promise<number> {
+    let copied = 0;
+    let batch: { roomId: string; userId: string }[] = [];
+    const flush = async () => {
+      const byUser = new Map<string, Record<string, 1>>();
+      for (const { roomId, userId } of batch) {
+        const rooms = byUser.get(userId) ?? {};
+        rooms[`rooms.${roomId}`] = 1;
+        byUser.set(userId, rooms);
+      }
+      if (byUser.size) {
+        await this.models.userRooms.bulkWrite(
+          [...byUser].map(([userId, set]) => ({
+            updateOne: { filter: { _id: userId }, update: { $set: set }, upsert: true },
+          })),
+          { ordered: false },
+        );
+      }
+      copied += batch.length;
+      batch = [];
+    };
+    const cursor = this.models.memberships
+      .find({}, { roomId: 1, userId: 1 })
+      .lean()
+      .cursor({ batchSize: MIGRATION_BATCH });
+    for await (const doc of cursor) {
+      batch.push({ roomId: doc.roomId, userId: doc.userId });
+      if (batch.length >= MIGRATION_BATCH) await flush();
+    }
+    await flush();
+    return copied;
   }
 }

@@ -32,6 +32,32 @@ export interface MembershipDoc {
   joinedAt: Date;
 }
 
+/**
+ * A username's key: `_id` is the username itself, so a login finds its user by primary key
+ * instead of by a secondary field (which FerretDB's SQLite backend answers by reading every
+ * user). Claimed before the user document is written (see UsersRepository.create).
+ */
+export interface UsernameDoc {
+  _id: string;
+  userId: string;
+}
+
+/**
+ * The rooms a person belongs to, one document per person (`_id` is the user id): the room list
+ * is one keyed read instead of a query on memberships by user. A map, so that adding a room is
+ * an idempotent `$set` of one field. Memberships stay the truth for access checks.
+ */
+export interface UserRoomsDoc {
+  _id: string;
+  rooms: Record<string, 1>;
+}
+
+/** A change of the data layout that the worker has finished (see LayoutMigrations). */
+export interface LayoutMigrationDoc {
+  _id: string;
+  finishedAt: Date;
+}
+
 /** One document per spent refresh token: its _id uniqueness is what makes spending atomic. */
 export interface RefreshTokenUseDoc {
   _id: string;
@@ -158,6 +184,21 @@ const refreshTokenSchema = new Schema<RefreshTokenDoc>(
   { versionKey: false },
 );
 
+const usernameSchema = new Schema<UsernameDoc>(
+  { _id: { type: String, required: true }, userId: { type: String, required: true } },
+  { versionKey: false },
+);
+
+const userRoomsSchema = new Schema<UserRoomsDoc>(
+  { _id: { type: String, required: true }, rooms: { type: Object, default: {} } },
+  { versionKey: false, minimize: false },
+);
+
+const layoutMigrationSchema = new Schema<LayoutMigrationDoc>(
+  { _id: { type: String, required: true }, finishedAt: { type: Date, required: true } },
+  { versionKey: false },
+);
+
 const refreshTokenUseSchema = new Schema<RefreshTokenUseDoc>(
   { _id: { type: String, required: true }, usedAt: { type: Date, required: true } },
   { versionKey: false },
@@ -185,6 +226,9 @@ const messageSchema = new Schema<MessageDoc>(
 
 export interface Models {
   users: Model<UserDoc>;
+  usernames: Model<UsernameDoc>;
+  userRooms: Model<UserRoomsDoc>;
+  layoutMigrations: Model<LayoutMigrationDoc>;
   rooms: Model<RoomDoc>;
   memberships: Model<MembershipDoc>;
   refreshTokens: Model<RefreshTokenDoc>;
@@ -197,6 +241,13 @@ export interface Models {
 export function registerModels(connection: Connection): Models {
   return {
     users: connection.model<UserDoc>('User', userSchema, 'users'),
+    usernames: connection.model<UsernameDoc>('Username', usernameSchema, 'usernames'),
+    userRooms: connection.model<UserRoomsDoc>('UserRooms', userRoomsSchema, 'user_rooms'),
+    layoutMigrations: connection.model<LayoutMigrationDoc>(
+      'LayoutMigration',
+      layoutMigrationSchema,
+      'layout_migrations',
+    ),
     rooms: connection.model<RoomDoc>('Room', roomSchema, 'rooms'),
     memberships: connection.model<MembershipDoc>('Membership', membershipSchema, 'memberships'),
     refreshTokens: connection.model<RefreshTokenDoc>('RefreshToken', refreshTokenSchema, 'refresh_tokens'),
