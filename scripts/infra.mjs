@@ -68,7 +68,8 @@ async function stopChild(child, name, log) {
 export function buildFerretDb(dataDir, log) {
   const source = join(ROOT, 'tools', 'ferretdb');
   const binary = join(dataDir, 'bin', 'ferretdb');
-  const newest = Math.max(...['main.go', 'go.mod', 'go.sum'].map((f) => statSync(join(source, f)).mtimeMs));
+  const sources = readdirSync(source).filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum');
+  const newest = Math.max(...sources.map((f) => statSync(join(source, f)).mtimeMs));
   if (existsSync(binary) && statSync(binary).mtimeMs >= newest) return binary;
   log('building FerretDB 1.24 from the Go module proxy (first time only, about a minute)');
   mkdirSync(dirname(binary), { recursive: true });

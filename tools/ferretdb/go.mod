@@ -2,7 +2,12 @@ module chat/tools/ferretdb
 
 go 1.24
 
-require github.com/FerretDB/FerretDB v1.24.2
+require (
+	// Exactly this version: idindex.go relies on its SQLite backend's private table layout.
+	github.com/FerretDB/FerretDB v1.24.2
+	// The SQLite driver FerretDB v1.24.2 itself uses (idindex.go opens its files with it).
+	modernc.org/sqlite v1.32.0
+)
 
 require (
 	filippo.io/edwards25519 v1.1.0 // indirect
@@ -63,7 +68,6 @@ require (
 	modernc.org/libc v1.55.3 // indirect
 	modernc.org/mathutil v1.6.0 // indirect
 	modernc.org/memory v1.8.0 // indirect
-	modernc.org/sqlite v1.32.0 // indirect
 	modernc.org/strutil v1.2.0 // indirect
 	modernc.org/token v1.1.0 // indirect
 )

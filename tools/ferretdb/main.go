@@ -4,6 +4,9 @@
 // (upstream issue #2982: build/version/version.txt is missing from module builds). The
 // library package skips that check and sends no telemetry. This binary is only for local
 // runs and tests; production uses a real MongoDB.
+//
+// With the SQLite handler it also keeps an index that lets FerretDB answer `_id` equality
+// without scanning (idindex.go); -id-index-interval=0 turns that off.
 package main
 
 import (
@@ -13,7 +16,10 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -23,6 +29,8 @@ func main() {
 	handler := flag.String("handler", "sqlite", "backend handler: sqlite or postgresql")
 	dataDir := flag.String("sqlite-dir", "", "directory for the SQLite handler's files")
 	pgURL := flag.String("postgresql-url", "", "PostgreSQL URL for the postgresql handler")
+	idIndexEvery := flag.Duration("id-index-interval", 500*time.Millisecond,
+		"sqlite: how often to look for collections without the _id lookup index (0: never)")
 	flag.Parse()
 
 	cfg := &ferretdb.Config{
@@ -37,6 +45,11 @@ func main() {
 		if err := os.MkdirAll(*dataDir, 0o755); err != nil {
 			log.Fatal(err)
 		}
+		abs, err := filepath.Abs(*dataDir)
+		if err != nil {
+			log.Fatal(err)
+		}
+		*dataDir = abs
 		cfg.SQLiteURL = "file:" + *dataDir + "/"
 	case "postgresql":
 		cfg.PostgreSQLURL = *pgURL
@@ -52,8 +65,23 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	// New has opened the existing databases; the indexer runs beside FerretDB from here on and
+	// finishes its statement before the process exits.
+	var indexer sync.WaitGroup
+	if *handler == "sqlite" && *idIndexEvery > 0 {
+		indexer.Add(1)
+		go func() {
+			defer indexer.Done()
+			runIDIndexer(ctx, *dataDir, *idIndexEvery)
+		}()
+	}
+
 	fmt.Fprintf(os.Stderr, "ferretdb listening on %s (%s)\n", *listen, *handler)
-	if err := f.Run(ctx); err != nil && ctx.Err() == nil {
+	err = f.Run(ctx)
+	interrupted := ctx.Err() != nil
+	stop()
+	indexer.Wait()
+	if err != nil && !interrupted {
 		log.Fatal(err)
 	}
 }
