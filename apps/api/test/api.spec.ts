@@ -1,8 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import { randomUUID } from 'node:crypto';
+import { RoomAccess } from '@chat/access';
 import { DrainQueue, MessageAppender } from '@chat/message-log';
 import { RedisKeys } from '@chat/redis';
-import { MessagesRepository } from '@chat/database';
+import { MONGO_CONNECTION, MessagesRepository } from '@chat/database';
 import { decodeEntry, type Message } from '@chat/contracts';
 import { startApi } from '../src/start-api.js';
 import { baseUrl } from '../../../test/support/apps.js';
@@ -243,6 +246,7 @@ describe('history', () => {
       const history = await fullHistory(api, user, roomId, limit);
       expect(history.map((m) => m.id)).toEqual(sent.map((m) => m.id));
       expect(history.map((m) => m.content)).toEqual(sent.map((m) => m.content));
+      expect(history.map((m) => m.seq)).toEqual(sent.map((_, i) => i + 1));
     }
 
     const first = await http(api, 'GET', `/rooms/${roomId}/messages?limit=5`, { token: user.accessToken });
@@ -252,11 +256,80 @@ describe('history', () => {
       id: expect.stringMatching(/^\d+-\d+$/),
       roomId,
       senderId: user.id,
+      seq: 57,
       senderName: user.username,
       content: 'm56',
       clientMsgId: expect.any(String),
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
+  });
+
+  it('reads persisted messages from their pages, past numbers the worker dead-lettered', async () => {
+    const user = await createUser(api);
+    const roomId = await createRoom(api, user);
+    const sent = await send(user, roomId, 120);
+    // Persist all but number 60 (as if its entry had been dead-lettered), and empty the stream.
+    const [[, entries]] = [...(await queue.readOldest([roomId], 200))];
+    const decoded = entries.map(([id, fields]) => decodeEntry(id, fields));
+    await messages.insertMany(decoded.filter((m) => m.seq !== 60));
+    await queue.delete(new Map([[roomId, entries.map(([id]) => id)]]));
+    const pages = app.get<Connection>(MONGO_CONNECTION).db!.collection('message_pages');
+    const counts = await Promise.all(
+      [0, 1, 2].map(async (p) => Object.keys((await pages.findOne({ _id: `${roomId}:${p}` as never }))!.m).length),
+    );
+    expect(counts).toEqual([49, 49, 21]); // numbers 1-49, 50-99 without 60, 100-120
+    // History answers from the pages (not the per-message documents): mark one page entry.
+    const page0 = await pages.findOne({ _id: `${roomId}:0` as never });
+    const marked = { ...JSON.parse(page0!.m['30']), content: 'read from its page' };
+    await pages.updateOne({ _id: `${roomId}:0` as never }, { $set: { 'm.30': JSON.stringify(marked) } });
+    sent[29]!.content = 'read from its page';
+
+    const expected = sent.filter((m) => m.seq !== 60);
+    for (const limit of [1, 7, 50, 100]) {
+      const history = await fullHistory(api, user, roomId, limit);
+      expect(history.map((m) => m.id)).toEqual(expected.map((m) => m.id));
+      expect(history.map((m) => m.seq)).toEqual(expected.map((m) => m.seq));
+      expect(history.map((m) => m.content)).toEqual(expected.map((m) => m.content));
+    }
+    const below = await http(api, 'GET', `/rooms/${roomId}/messages?limit=3&before=${sent[61]!.id}`, {
+      token: user.accessToken,
+    });
+    expect(below.body.items.map((m: Message) => m.seq)).toEqual([61, 59, 58]);
+  });
+
+  it("reads a room from before numbers: its unnumbered messages by id, below the numbered ones", async () => {
+    const user = await createUser(api);
+    const db = app.get<Connection>(MONGO_CONNECTION).db!;
+    const roomId = randomUUID();
+    // What the previous release wrote: a room without `numbered`, its membership, its messages.
+    await db.collection('rooms').insertOne({
+      _id: roomId as never,
+      name: 'old room',
+      createdBy: user.id,
+      createdAt: new Date(),
+    });
+    await app.get(RoomAccess).addMember(roomId, user.id);
+    const start = Date.now() - 60_000;
+    const old = Array.from({ length: 23 }, (_, i) => ({
+      id: `${start + i}-0`,
+      roomId,
+      senderId: user.id,
+      senderName: user.username,
+      content: `old${i}`,
+      clientMsgId: `old${i}`,
+      createdAt: new Date(start + i).toISOString(),
+    }));
+    await messages.insertMany(old);
+    const sent = await send(user, roomId, 30);
+    const [[, entries]] = [...(await queue.readOldest([roomId], 10))];
+    await messages.insertMany(entries.map(([id, fields]) => decodeEntry(id, fields)));
+    await queue.delete(new Map([[roomId, entries.map(([id]) => id)]]));
+
+    for (const limit of [1, 7, 20, 100]) {
+      const history = await fullHistory(api, user, roomId, limit);
+      expect(history.map((m) => m.content)).toEqual([...old, ...sent].map((m) => m.content));
+      expect(history.map((m) => m.seq)).toEqual([...old.map(() => undefined), ...sent.map((_, i) => i + 1)]);
+    }
   });
 
   it('orders ids numerically even when their string order differs', async () => {

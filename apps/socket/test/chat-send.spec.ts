@@ -36,6 +36,7 @@ describe('chat:send', () => {
       message: {
         id: expect.stringMatching(/^\d+-\d+$/),
         roomId,
+        seq: 1,
         senderId: alice.id,
         senderName: alice.username,
         content: 'hello bob',

@@ -127,11 +127,11 @@ it('keeps the room list with every join, and a second join repairs it', async ()
 
 it('claims the username key at registration and takes over a key left without its user', async () => {
   const name = `claim_${randomUUID().slice(0, 8)}`;
-  await db!
-    .collection('usernames')
-    .insertOne({ _id: name as never, userId: String(new Types.ObjectId()) }); // its user never written
+  await db!.collection('usernames').insertOne({ _id: name as never, userId: String(new Types.ObjectId()) }); // its user never written
   const user = await users.create(name, 'hash');
-  expect(await db!.collection('usernames').findOne({ _id: name as never })).toMatchObject({ userId: user.id });
+  expect(await db!.collection('usernames').findOne({ _id: name as never })).toMatchObject({
+    userId: user.id,
+  });
   expect((await users.findByUsername(name))?.id).toBe(user.id);
   await expect(users.create(name, 'other')).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
   expect((await users.findByUsername(name))?.id).toBe(user.id);

@@ -17,6 +17,12 @@ export interface Message {
   /** Redis stream entry id of the room's stream, e.g. "1732345678901-0". Unique within its room. */
   id: string;
   roomId: string;
+  /**
+   * The message's place in its room: 1 for the first message, then one more for each message
+   * stored, so a client sees a gap as a missing number. Absent on messages stored before the
+   * room had numbers.
+   */
+  seq?: number;
   senderId: string;
   senderName: string;
   content: string;
@@ -25,7 +31,10 @@ export interface Message {
   createdAt: string;
 }
 
-/** What is stored in a stream entry: the Message without the parts the stream id gives. */
+/**
+ * What is stored in a stream entry: the Message without the parts the stream id gives. `seq` is
+ * given by the append script, which writes it into the stored JSON.
+ */
 export type MessageDraft = Omit<Message, 'id' | 'createdAt' | 'file'> & {
   file?: StoredFileRef;
   /**

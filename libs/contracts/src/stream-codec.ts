@@ -60,6 +60,7 @@ export function draftToMessage(id: string, draft: MessageDraft): Message {
     clientMsgId: draft.clientMsgId,
     createdAt: streamIdTime(id).toISOString(),
   };
+  if (draft.seq !== undefined) message.seq = draft.seq;
   if (draft.file) message.file = publicFile(draft.file);
   return message;
 }
@@ -84,6 +85,8 @@ export function parseDraft(raw: string, id = '?'): MessageDraft {
     if (typeof draft[field] !== 'string')
       throw new PoisonEntryError(`entry ${id}: "${field}" is not a string`);
   }
+  if (draft.seq !== undefined && !Number.isSafeInteger(draft.seq))
+    throw new PoisonEntryError(`entry ${id}: "seq" is not an integer`);
   if (draft.file !== undefined && (typeof draft.file !== 'object' || draft.file === null)) {
     throw new PoisonEntryError(`entry ${id}: "file" is not an object`);
   }

@@ -3,17 +3,28 @@ import type { Collection } from 'mongodb';
 import { publicFile, sortableStreamId, type Message } from '@chat/contracts';
 import { insertNew, type InsertResult } from './insert-new.js';
 import { MODELS } from './models.token.js';
-import type { MessageDoc, Models } from './schemas.js';
+import type { MessageDoc, MessagePageDoc, Models, RoomHeadDoc } from './schemas.js';
 
 export function messageKey(roomId: string, id: string): string {
   return `${roomId}:${sortableStreamId(id)}`;
 }
+
+/**
+ * Messages per page document: page `p` of a room holds the messages numbered `p * PAGE_SIZE` to
+ * `p * PAGE_SIZE + PAGE_SIZE - 1`, so a history page of up to 100 is two or three keyed reads.
+ */
+export const PAGE_SIZE = 50;
+
+export const pageOf = (seq: number) => Math.floor(seq / PAGE_SIZE);
+
+const pageKey = (roomId: string, page: number) => `${roomId}:${page}`;
 
 export function toMessageDoc(message: Message): MessageDoc {
   const doc: MessageDoc = {
     _id: messageKey(message.roomId, message.id),
     id: message.id,
     roomId: message.roomId,
+    ...(message.seq !== undefined && { seq: message.seq }),
     senderId: message.senderId,
     senderName: message.senderName,
     content: message.content,
@@ -27,18 +38,29 @@ export function toMessageDoc(message: Message): MessageDoc {
   return doc;
 }
 
-function toMessage(doc: MessageDoc): Message {
+function toMessage(doc: Omit<MessageDoc, '_id' | 'createdAt'> & { createdAt: Date | string }): Message {
   const message: Message = {
     id: doc.id,
     roomId: doc.roomId,
+    ...(doc.seq !== undefined && { seq: doc.seq }),
     senderId: doc.senderId,
     senderName: doc.senderName,
     content: doc.content,
     clientMsgId: doc.clientMsgId,
-    createdAt: doc.createdAt.toISOString(),
+    createdAt: typeof doc.createdAt === 'string' ? doc.createdAt : doc.createdAt.toISOString(),
   };
   if (doc.file) message.file = publicFile(doc.file);
   return message;
+}
+
+/**
+ * A message as its page keeps it: the stored document as one JSON string. One string field per
+ * message, not a sub-document, because FerretDB converts every field of a document it reads: a
+ * page of 50 messages as strings reads about four times faster than as sub-documents.
+ */
+function pageEntry(message: Message): string {
+  const { _id, ...doc } = toMessageDoc(message);
+  return JSON.stringify({ ...doc, createdAt: message.createdAt });
 }
 
 /** Persisted messages. Uses the driver's collection directly: no per-document hydration. */
@@ -46,16 +68,104 @@ function toMessage(doc: MessageDoc): Message {
 export class MessagesRepository {
   private readonly collection: Collection<MessageDoc>;
 
+  private readonly pages: Collection<MessagePageDoc>;
+  private readonly heads: Collection<RoomHeadDoc>;
+
   constructor(@Inject(MODELS) models: Models) {
     this.collection = models.messages.collection as unknown as Collection<MessageDoc>;
+    this.pages = models.messagePages.collection as unknown as Collection<MessagePageDoc>;
+    this.heads = models.roomHeads.collection as unknown as Collection<RoomHeadDoc>;
   }
 
   /**
-   * Unordered bulk insert. Duplicate-key errors mean "already persisted" and are tolerated;
-   * any other error is thrown so the caller keeps the entries and retries.
+   * Persists a batch: each message as its own document (keyed by room and stream id: what a
+   * message id is looked up by) and into its room's page (what history reads). Unordered;
+   * duplicate-key errors mean "already persisted" and are tolerated, any other error is thrown
+   * so the caller keeps the entries and retries (both writes are idempotent).
    */
-  insertMany(messages: Message[]): Promise<InsertResult> {
-    return insertNew(this.collection, messages.map(toMessageDoc));
+  async insertMany(messages: Message[]): Promise<InsertResult> {
+    const [result] = await Promise.all([
+      insertNew(this.collection, messages.map(toMessageDoc)),
+      this.writePages(messages),
+    ]);
+    return result;
+  }
+
+  /**
+   * Writes numbered messages into their rooms' pages, and raises each room's head to its highest
+   * number. Setting a message's field in its page twice writes the same value, so a batch can be
+   * written again after a failure. Messages without a number (stored before rooms had numbers)
+   * are left to the layout migration.
+   */
+  private async writePages(messages: Message[]): Promise<void> {
+    const pages = new Map<string, Record<string, string>>();
+    const heads = new Map<string, number>();
+    for (const message of messages) {
+      if (message.seq === undefined) continue;
+      const key = pageKey(message.roomId, pageOf(message.seq));
+      const fields = pages.get(key) ?? {};
+      fields[`m.${message.seq}`] = pageEntry(message);
+      pages.set(key, fields);
+      heads.set(message.roomId, Math.max(heads.get(message.roomId) ?? -Infinity, message.seq));
+    }
+    if (!pages.size) return;
+    await this.pages.bulkWrite(
+      [...pages].map(([key, fields]) => ({
+        updateOne: { filter: { _id: key }, update: { $set: fields }, upsert: true },
+      })),
+      { ordered: false },
+    );
+    await this.heads.bulkWrite(
+      [...heads].map(([roomId, seq]) => ({
+        updateOne: { filter: { _id: roomId }, update: { $max: { seq } }, upsert: true },
+      })),
+      { ordered: false },
+    );
+  }
+
+  /** The highest number of the room's persisted messages, 0 when it has none. */
+  async highestSeq(roomId: string): Promise<number> {
+    return (await this.heads.findOne({ _id: roomId }))?.seq ?? 0;
+  }
+
+  /**
+   * The persisted messages of the room numbered `from` to `to` (inclusive), newest first: the
+   * pages that hold them, each one keyed read, in parallel.
+   */
+  private async numbered(roomId: string, from: number, to: number): Promise<Message[]> {
+    const keys: string[] = [];
+    for (let page = pageOf(to); page >= pageOf(from); page--) keys.push(pageKey(roomId, page));
+    const docs = await Promise.all(keys.map((_id) => this.pages.findOne({ _id })));
+    const messages: Message[] = [];
+    for (const doc of docs) {
+      if (!doc) continue;
+      for (const json of Object.values(doc.m)) {
+        const message = toMessage(JSON.parse(json) as MessageDoc);
+        if (message.seq! >= from && message.seq! <= to) messages.push(message);
+      }
+    }
+    return messages.sort((a, b) => b.seq! - a.seq!);
+  }
+
+  /**
+   * Up to `count` persisted messages of the room numbered below `upper`, newest first, down to
+   * number 1: the pages holding the `count` numbers below `upper`, then, where numbers are
+   * missing (entries the worker dead-lettered), the pages below, until `count` are found.
+   */
+  async numberedBelow(roomId: string, upper: number, count: number): Promise<Message[]> {
+    const found: Message[] = [];
+    for (let to = upper - 1; found.length < count && to >= 1;) {
+      const from = Math.max(1, to - (count - found.length) + 1);
+      found.push(...(await this.numbered(roomId, from, to)));
+      to = from - 1;
+    }
+    return found;
+  }
+
+  /** The number of a persisted message, or null when it is unknown or has none. */
+  async seqOf(roomId: string, id: string): Promise<number | null> {
+    const doc = await this.collection.findOne({ _id: messageKey(roomId, id) }, { projection: { seq: 1 } });
+    return doc?.seq ?? null;
   }
 
   /** Newest persisted messages of a room strictly older than `before`, newest first. */

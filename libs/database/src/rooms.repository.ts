@@ -34,6 +34,11 @@ export function roomKey(roomId: string): string | Types.ObjectId {
   return isLegacyRoomId(roomId) ? new Types.ObjectId(roomId) : roomId;
 }
 
+interface CachedRoom {
+  room: Room;
+  numbered: boolean;
+}
+
 const toRoom = (doc: Pick<RoomDoc, '_id' | 'name' | 'createdAt'>): Room => ({
   id: String(doc._id),
   name: doc.name,
@@ -46,7 +51,7 @@ const toRoom = (doc: Pick<RoomDoc, '_id' | 'name' | 'createdAt'>): Room => ({
  */
 @Injectable()
 export class RoomsRepository {
-  private readonly cache = new LRUCache<string, Room>({ max: ROOM_CACHE_MAX, ttl: ROOM_TTL_MS });
+  private readonly cache = new LRUCache<string, CachedRoom>({ max: ROOM_CACHE_MAX, ttl: ROOM_TTL_MS });
 
   constructor(
     @Inject(MODELS) private readonly models: Models,
@@ -60,6 +65,7 @@ export class RoomsRepository {
       name,
       createdBy: userId,
       createdAt: new Date(),
+      numbered: true,
     });
     const room = toRoom(doc);
     await this.addMember(room.id, userId);
@@ -67,14 +73,23 @@ export class RoomsRepository {
   }
 
   async findById(roomId: string): Promise<Room | null> {
+    return (await this.cached(roomId))?.room ?? null;
+  }
+
+  /** Whether every message of the room carries its number (see RoomDoc.numbered). */
+  async allNumbered(roomId: string): Promise<boolean> {
+    return (await this.cached(roomId))?.numbered ?? false;
+  }
+
+  private async cached(roomId: string): Promise<CachedRoom | null> {
     if (!isRoomId(roomId)) return null;
-    const cached = this.cache.get(roomId);
-    if (cached) return cached;
+    const hit = this.cache.get(roomId);
+    if (hit) return hit;
     const doc = await this.models.rooms.findById(roomKey(roomId)).lean();
     if (!doc) return null;
-    const room = toRoom(doc);
-    this.cache.set(roomId, room);
-    return room;
+    const entry = { room: toRoom(doc), numbered: doc.numbered === true };
+    this.cache.set(roomId, entry);
+    return entry;
   }
 
   async exists(roomId: string): Promise<boolean> {

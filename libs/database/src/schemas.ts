@@ -22,6 +22,12 @@ export interface RoomDoc {
   name: string;
   createdBy: string;
   createdAt: Date;
+  /**
+   * True when every message of the room carries its number (`seq`): rooms made since messages
+   * have numbers. A room without it may hold older messages without one, which history then
+   * also reads by id range below the numbered ones.
+   */
+  numbered?: boolean;
 }
 
 /** `_id` is "<roomId>:<userId>", so a membership lookup is a primary-key lookup. */
@@ -90,12 +96,29 @@ export interface MessageDoc {
   _id: string;
   id: string;
   roomId: string;
+  /** The message's number in its room; absent on messages stored before rooms had numbers. */
+  seq?: number;
   senderId: string;
   senderName: string;
   content: string;
   clientMsgId: string;
   file?: StoredFileRef;
   createdAt: Date;
+}
+
+/**
+ * A page of a room's history (see MessagesRepository.writePages): `_id` is
+ * "<roomId>:<page>", `m` maps each message's number to its stored document as JSON.
+ */
+export interface MessagePageDoc {
+  _id: string;
+  m: Record<string, string>;
+}
+
+/** The highest message number persisted in a room (`_id` is the room id). */
+export interface RoomHeadDoc {
+  _id: string;
+  seq: number;
 }
 
 /** Metadata of a stored file; the bytes live in the file app's storage under `storageKey`. */
@@ -158,6 +181,7 @@ const roomSchema = new Schema<RoomDoc>(
     name: { type: String, required: true },
     createdBy: { type: String, required: true },
     createdAt: { type: Date, required: true },
+    numbered: { type: Boolean, required: false },
   },
   { versionKey: false },
 );
@@ -214,6 +238,7 @@ const messageSchema = new Schema<MessageDoc>(
     _id: { type: String, required: true },
     id: { type: String, required: true },
     roomId: { type: String, required: true },
+    seq: { type: Number, required: false },
     senderId: { type: String, required: true },
     senderName: { type: String, required: true },
     content: { type: String, default: '' },
@@ -221,6 +246,16 @@ const messageSchema = new Schema<MessageDoc>(
     file: { type: Object, required: false },
     createdAt: { type: Date, required: true, index: true },
   },
+  { versionKey: false },
+);
+
+const messagePageSchema = new Schema<MessagePageDoc>(
+  { _id: { type: String, required: true }, m: { type: Object, default: {} } },
+  { versionKey: false, minimize: false },
+);
+
+const roomHeadSchema = new Schema<RoomHeadDoc>(
+  { _id: { type: String, required: true }, seq: { type: Number, required: true } },
   { versionKey: false },
 );
 
@@ -235,6 +270,8 @@ export interface Models {
   refreshTokenUses: Model<RefreshTokenUseDoc>;
   revokedRefreshFamilies: Model<RevokedRefreshFamilyDoc>;
   messages: Model<MessageDoc>;
+  messagePages: Model<MessagePageDoc>;
+  roomHeads: Model<RoomHeadDoc>;
   files: Model<FileDoc>;
 }
 
@@ -262,6 +299,8 @@ export function registerModels(connection: Connection): Models {
       'revoked_refresh_families',
     ),
     messages: connection.model<MessageDoc>('Message', messageSchema, 'messages'),
+    messagePages: connection.model<MessagePageDoc>('MessagePage', messagePageSchema, 'message_pages'),
+    roomHeads: connection.model<RoomHeadDoc>('RoomHead', roomHeadSchema, 'room_heads'),
     files: connection.model<FileDoc>('File', fileSchema, 'files'),
   };
 }

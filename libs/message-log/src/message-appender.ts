@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Cluster } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { STREAM_FIELD, encodeDraft, type MessageDraft } from '@chat/contracts';
+import { MessagesRepository } from '@chat/database';
 import { REDIS, RedisKeys, partitionOf, type RedisClient } from '@chat/redis';
 import { parseMessageRecord, withScripts, type AppendResult, type ScriptClient } from './room-streams.js';
 
@@ -18,6 +19,8 @@ interface PendingAppend {
   json: string;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
+  /** Whether the room's counter was set for this message already (it is tried once more). */
+  seeded?: boolean;
 }
 
 /** The socket app's side of the log: stores each message once (see APPEND_SCRIPT). */
@@ -26,10 +29,17 @@ export class MessageAppender {
   private readonly redis: ScriptClient;
   /** Appends of this turn of the event loop, sent together by flushAppends. */
   private pending: PendingAppend[] = [];
+  /**
+   * Rooms whose counter is being set (see seedCounter), with the appends waiting for it in the
+   * order they were made: they are sent again in that order, so one sender's messages keep
+   * their order in the room.
+   */
+  private readonly seeding = new Map<string, PendingAppend[]>();
 
   constructor(
     @Inject(REDIS) redis: RedisClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly messages: MessagesRepository,
   ) {
     this.redis = withScripts(redis);
   }
@@ -40,9 +50,18 @@ export class MessageAppender {
    */
   append(draft: MessageDraft): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ draft, json: encodeDraft(draft), resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flushAppends());
+      const item = { draft, json: encodeDraft(draft), resolve, reject };
+      const waiting = this.seeding.get(draft.roomId);
+      if (waiting) waiting.push(item);
+      else this.enqueue([item]);
     });
+  }
+
+  private enqueue(items: PendingAppend[]): void {
+    if (!items.length) return;
+    const first = this.pending.length === 0;
+    this.pending.push(...items);
+    if (first) setImmediate(() => this.flushAppends());
   }
 
   private flushAppends(): void {
@@ -71,6 +90,7 @@ export class MessageAppender {
         RedisKeys.idempotency(draft.roomId, draft.senderId, draft.clientMsgId),
         RedisKeys.dirtyRoomsOf(draft.roomId),
         RedisKeys.legacyIdempotency(draft.roomId, draft.senderId, draft.clientMsgId),
+        RedisKeys.roomSeq(draft.roomId),
       );
       args.push(json, draft.roomId, RedisKeys.roomChannel(draft.roomId));
     }
@@ -82,12 +102,55 @@ export class MessageAppender {
       return;
     }
     batch.forEach((item, i) => {
-      const created = reply[2 * i];
+      const status = reply[2 * i];
       const value = reply[2 * i + 1];
       if (typeof value !== 'string') item.reject(new Error('append script: no reply for the message'));
-      else if (created === 1) item.resolve({ id: value, draft: item.draft, duplicate: false });
-      else item.resolve({ ...parseMessageRecord(value), duplicate: true });
+      else if (status === -1) this.waitForCounter(item);
+      else item.resolve({ ...parseMessageRecord(value), duplicate: status === 0 });
     });
+  }
+
+  /**
+   * The room had no counter: sets it from what MongoDB and the stream hold, then sends the
+   * room's waiting appends again, in order. An append that finds no counter a second time (it
+   * was deleted again at once) fails; the send is safe to retry.
+   */
+  private waitForCounter(item: PendingAppend): void {
+    const roomId = item.draft.roomId;
+    if (item.seeded) {
+      item.reject(new Error(`the message counter of room ${roomId} could not be set`));
+      return;
+    }
+    const waiting = this.seeding.get(roomId);
+    if (waiting) {
+      waiting.push(item);
+      return;
+    }
+    this.seeding.set(roomId, [item]);
+    this.seedCounter(roomId).then(
+      () => {
+        const items = this.seeding.get(roomId) ?? [];
+        this.seeding.delete(roomId);
+        for (const waiter of items) waiter.seeded = true;
+        this.enqueue(items);
+      },
+      (error: unknown) => {
+        const items = this.seeding.get(roomId) ?? [];
+        this.seeding.delete(roomId);
+        for (const waiter of items) waiter.reject(error);
+      },
+    );
+  }
+
+  /** Sets the room's counter, unless it exists, to the highest number given in the room so far. */
+  async seedCounter(roomId: string): Promise<void> {
+    const persisted = await this.messages.highestSeq(roomId);
+    await this.redis.chatSeedCounter(
+      RedisKeys.roomSeq(roomId),
+      RedisKeys.roomStream(roomId),
+      persisted,
+      STREAM_FIELD,
+    );
   }
 
   /** The message already stored for (sender, clientMsgId), if any: lets a retried file send skip its upload. */

@@ -6,7 +6,7 @@ import {
   type Message,
   type MessagePage,
 } from '@chat/contracts';
-import { MessagesRepository } from '@chat/database';
+import { MessagesRepository, RoomsRepository } from '@chat/database';
 import { REDIS, RedisKeys, type RedisClient } from '@chat/redis';
 import { mergePages } from './merge-pages.js';
 import type { StreamEntry, StreamSlice } from './room-streams.js';
@@ -19,9 +19,12 @@ import type { StreamEntry, StreamSlice } from './room-streams.js';
  * found in MongoDB, so no message can fall between the two reads; one that is in both (the worker
  * between its insert and its XDEL) appears once. The worker persists and deletes only the OLDEST
  * entries of a stream (a prefix), so every entry still in the stream is newer than every
- * persisted message: MongoDB is asked only when the stream alone cannot answer. Both reads are
- * bounded by the limit, and streams are per room, so a read costs the same whatever the backlog
- * of other rooms.
+ * persisted message: MongoDB is asked only when the stream alone cannot answer, and then for the
+ * messages numbered below the oldest the stream gave, from the room's pages (keyed reads, the
+ * cost of the page whatever the size of the database). Messages without numbers (stored before
+ * rooms had them) are below every numbered one, and read by id range. Both reads are bounded by
+ * the limit, and streams are per room, so a read costs the same whatever the backlog of other
+ * rooms.
  */
 @Injectable()
 export class MessageReader {
@@ -30,16 +33,47 @@ export class MessageReader {
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
     private readonly messages: MessagesRepository,
+    private readonly rooms: RoomsRepository,
   ) {}
 
   /** A page of the room's history, newest first, strictly before `before` (the newest without). */
   async page(roomId: string, limit: number, before?: string): Promise<MessagePage> {
-    const entries = await this.tail(roomId, limit + 1, before);
+    const { entries, counter } = await this.tail(roomId, limit + 1, before);
     const fromStream = this.decode(roomId, entries);
     // Past `limit` stream entries below the cursor, all decodable, the page is complete.
-    const streamFillsPage = entries.length > limit && fromStream.length === entries.length;
-    const fromDatabase = streamFillsPage ? [] : await this.messages.page(roomId, limit + 1, before);
-    return mergePages(fromStream, fromDatabase, limit);
+    if (entries.length > limit && fromStream.length === entries.length)
+      return mergePages(fromStream, [], limit);
+    const wanted = limit + 1 - fromStream.length;
+    const oldest = fromStream[fromStream.length - 1];
+    const upper = oldest ? (oldest.seq ?? null) : await this.upperBound(roomId, counter, before);
+    if (upper === null) {
+      // Not numbered (or an id that is no message of the room): the range of ids below it.
+      return mergePages(fromStream, await this.messages.page(roomId, limit + 1, before), limit);
+    }
+    const fromPages = await this.messages.numberedBelow(roomId, upper, wanted);
+    if (fromPages.length < wanted && !(await this.rooms.allNumbered(roomId))) {
+      // Below number 1: the room's messages from before numbers, if it has any.
+      const below = fromPages[fromPages.length - 1]?.id ?? oldest?.id ?? before;
+      const older = await this.messages.page(roomId, wanted - fromPages.length, below);
+      fromPages.push(...older.filter((message) => message.seq === undefined));
+    }
+    return mergePages(fromStream, fromPages, limit);
+  }
+
+  /**
+   * The number below which persisted messages belong on the page (exclusive), when the stream
+   * gave none: one past the room's newest number, or the number of `before`; null when `before`
+   * is not a numbered message of the room.
+   */
+  private async upperBound(roomId: string, counter: string | null, before?: string): Promise<number | null> {
+    if (before === undefined) {
+      const newest = counter !== null ? Number(counter) : await this.messages.highestSeq(roomId);
+      return newest + 1;
+    }
+    const persisted = await this.messages.seqOf(roomId, before);
+    if (persisted !== null) return persisted;
+    const [entry] = (await this.redis.xrange(RedisKeys.roomStream(roomId), before, before)) as StreamEntry[];
+    return (entry && this.decode(roomId, [entry])[0]?.seq) ?? null;
   }
 
   /** Up to `limit` messages of the room strictly after `after`, oldest first. */
@@ -83,16 +117,23 @@ export class MessageReader {
     }
   }
 
-  /** Newest entries of a room strictly older than `before` (or the newest of all), newest first. */
-  private async tail(roomId: string, count: number, before?: string): Promise<StreamEntry[]> {
-    const end = before ? `(${before}` : '+';
-    return (await this.redis.xrevrange(
-      RedisKeys.roomStream(roomId),
-      end,
-      '-',
-      'COUNT',
-      count,
-    )) as StreamEntry[];
+  /**
+   * Newest entries of a room strictly older than `before` (or the newest of all), newest first,
+   * and the room's counter read in the same round trip.
+   */
+  private async tail(
+    roomId: string,
+    count: number,
+    before?: string,
+  ): Promise<{ entries: StreamEntry[]; counter: string | null }> {
+    const replies =
+      (await this.redis
+        .pipeline()
+        .xrevrange(RedisKeys.roomStream(roomId), before ? `(${before}` : '+', '-', 'COUNT', count)
+        .get(RedisKeys.roomSeq(roomId))
+        .exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    return { entries: replies[0]?.[1] as StreamEntry[], counter: replies[1]?.[1] as string | null };
   }
 
   private decode(roomId: string, entries: StreamEntry[]): Message[] {

@@ -7,16 +7,22 @@ import { partitionOf, type RedisClient } from '@chat/redis';
 
 /**
  * For each message, atomically: if (sender, clientMsgId) was seen, return the original entry;
- * otherwise XADD the draft to the room's stream, remember it for idempotency, mark the room
- * dirty for the worker and publish it on the room's shard channel. One round trip for all the
- * messages of a batch, no window where a retry could store a second copy, and, because scripts
- * run one at a time, subscribers receive a room's messages in exactly the order of their stream
- * ids, even when many socket instances send at once. A message that is stored is also
- * published, whatever happens to the sender's instance afterwards.
+ * otherwise give the message the room's next number (`seq`, written into its JSON), XADD it to
+ * the room's stream, remember it for idempotency, mark the room dirty for the worker and publish
+ * it on the room's shard channel. One round trip for all the messages of a batch, no window where
+ * a retry could store a second copy, and, because scripts run one at a time, subscribers receive
+ * a room's messages in exactly the order of their stream ids and numbers, even when many socket
+ * instances send at once. A message that is stored is also published, whatever happens to the
+ * sender's instance afterwards.
  *
- * KEYS: stream, idempotency, dirty set, legacy idempotency, four per message. ARGV: field, ttl,
- * then draft, room id, channel per message. Returns created (1) or duplicate (0) and the id or
- * the original record, two per message.
+ * A room whose counter does not exist (its first message, or Redis lost its data) is not
+ * appended to: the message is answered UNNUMBERED and the caller sets the counter from what
+ * MongoDB and the stream hold (MessageAppender.seedCounter), then sends it again. So a number is
+ * never given twice, also after Redis lost its counters.
+ *
+ * KEYS: stream, idempotency, dirty set, legacy idempotency, counter, five per message. ARGV:
+ * field, ttl, then draft, room id, channel per message. Returns created (1), duplicate (0) or
+ * unnumbered (-1), and the id, the original record or "", two per message.
  *
  * The legacy key is the idempotency key of releases before it named the room
  * (`idem:<sender>:<clientMsgId>`): a client that resends across an upgrade still gets its
@@ -25,8 +31,8 @@ import { partitionOf, type RedisClient } from '@chat/redis';
  */
 const APPEND_SCRIPT = `
 local out = {}
-for i = 0, #KEYS / 4 - 1 do
-  local k, a = i * 4, 2 + i * 3
+for i = 0, #KEYS / 5 - 1 do
+  local k, a = i * 5, 2 + i * 3
   local previous = redis.call('GET', KEYS[k + 2])
   if not previous then
     local legacy = redis.call('GET', KEYS[k + 4])
@@ -39,17 +45,45 @@ for i = 0, #KEYS / 4 - 1 do
   if previous then
     out[#out + 1] = 0
     out[#out + 1] = previous
+  elseif redis.call('EXISTS', KEYS[k + 5]) == 0 then
+    out[#out + 1] = -1
+    out[#out + 1] = ''
   else
-    local id = redis.call('XADD', KEYS[k + 1], '*', ARGV[1], ARGV[a + 1])
-    local record = id .. '\\n' .. ARGV[a + 1]
+    local seq = redis.call('INCR', KEYS[k + 5])
+    local json = string.sub(ARGV[a + 1], 1, -2) .. ',"seq":' .. seq .. '}'
+    local id = redis.call('XADD', KEYS[k + 1], '*', ARGV[1], json)
+    local record = id .. '\\n' .. json
     redis.call('SET', KEYS[k + 2], record, 'EX', ARGV[2])
     redis.call('SADD', KEYS[k + 3], ARGV[a + 2])
     redis.call('SPUBLISH', ARGV[a + 3], record)
     out[#out + 1] = 1
-    out[#out + 1] = id
+    out[#out + 1] = record
   end
 end
 return out
+`;
+
+/**
+ * Sets a room's counter unless it exists: to the highest number MongoDB holds (ARGV[1]) or the
+ * stream's newest entry holds, whichever is higher. KEYS: counter, stream. ARGV: the number
+ * MongoDB holds, the stream field.
+ */
+const SEED_COUNTER_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local seq = tonumber(ARGV[1])
+local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
+if newest then
+  for f = 1, #newest[2], 2 do
+    if newest[2][f] == ARGV[2] then
+      local ok, draft = pcall(cjson.decode, newest[2][f + 1])
+      if ok and type(draft) == 'table' and type(draft.seq) == 'number' and draft.seq > seq then
+        seq = draft.seq
+      end
+    end
+  end
+end
+redis.call('SET', KEYS[1], seq)
+return 1
 `;
 
 /** Removes the room from the dirty set only if its stream is really empty (no race with XADD). */
@@ -109,6 +143,7 @@ export type ScriptClient = RedisClient & {
   chatDeadLetter(seen: string, stream: string, ...args: (string | number)[]): Promise<number>;
   /** numkeys, then KEYS and ARGV of APPEND_SCRIPT. */
   chatAppend(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<(number | string)[]>;
+  chatSeedCounter(counter: string, stream: string, seq: number, field: string): Promise<number>;
 };
 
 export type ScriptPipeline = ChainableCommander & {
@@ -120,6 +155,7 @@ export type ScriptPipeline = ChainableCommander & {
 export function withScripts(redis: RedisClient): ScriptClient {
   if (!('chatAppend' in redis)) {
     redis.defineCommand('chatAppend', { lua: APPEND_SCRIPT });
+    redis.defineCommand('chatSeedCounter', { numberOfKeys: 2, lua: SEED_COUNTER_SCRIPT });
     redis.defineCommand('chatClean', { numberOfKeys: 2, lua: CLEAN_SCRIPT });
     redis.defineCommand('chatRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
     redis.defineCommand('chatDeadLetter', { numberOfKeys: 2, lua: DEAD_LETTER_SCRIPT });

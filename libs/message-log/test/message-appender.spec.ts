@@ -1,5 +1,9 @@
 import { jest } from '@jest/globals';
-import type { AppConfig } from '@chat/config';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { ConfigModule, loadConfig, type AppConfig } from '@chat/config';
+import { DatabaseModule, MessagesRepository } from '@chat/database';
+import { ObservabilityModule } from '@chat/observability';
+import { decodeEntry } from '@chat/contracts';
 import { MessageAppender, parseMessageRecord } from '@chat/message-log';
 import { RedisKeys, createRedisClient, partitionOf, type RedisClient } from '@chat/redis';
 import { uniqueName } from '../../../test/support/http.js';
@@ -18,17 +22,24 @@ const draft = (room: string, clientMsgId: string, content: string) => ({
 let redis: RedisClient;
 let subscriber: RedisClient;
 let stream: MessageAppender;
+let database: TestingModule;
+let messages: MessagesRepository;
 
-beforeAll(() => {
+beforeAll(async () => {
+  database = await Test.createTestingModule({
+    imports: [ConfigModule.forRoot(loadConfig()), ObservabilityModule.forApp('api'), DatabaseModule],
+  }).compile();
+  await database.init();
+  messages = database.get(MessagesRepository);
   redis = createRedisClient({ REDIS_URL: process.env.REDIS_URL!, redisClusterNodes: null }, 'test');
   subscriber = createRedisClient({ REDIS_URL: process.env.REDIS_URL!, redisClusterNodes: null }, 'test-sub', {
     subscriber: true,
   });
-  stream = new MessageAppender(redis, config);
+  stream = new MessageAppender(redis, config, messages);
 });
 
 afterAll(async () => {
-  await Promise.all([redis.quit(), subscriber.quit()]);
+  await Promise.all([redis.quit(), subscriber.quit(), database?.close()]);
 });
 
 describe('append', () => {
@@ -39,6 +50,7 @@ describe('append', () => {
       published.set(channel, [...(published.get(channel) ?? []), parseMessageRecord(record).id]),
     );
     await Promise.all(rooms.map((room) => subscriber.ssubscribe(RedisKeys.roomChannel(room))));
+    await Promise.all(rooms.map((room) => stream.seedCounter(room)));
     const calls = jest.spyOn(redis as RedisClient & { chatAppend: () => unknown }, 'chatAppend');
 
     // 300 sends in one turn, one of them a retry of an earlier one in the same turn.
@@ -50,7 +62,7 @@ describe('append', () => {
     calls.mockRestore();
 
     expect(scriptCalls).toBe(2);
-    expect(results[150]).toEqual({ id: results[0]!.id, draft: drafts[0], duplicate: true });
+    expect(results[150]).toEqual({ id: results[0]!.id, draft: { ...drafts[0], seq: 1 }, duplicate: true });
     const stored = results.filter((r) => !r.duplicate);
     expect(stored).toHaveLength(299);
     for (const [i, room] of rooms.entries()) {
@@ -115,11 +127,37 @@ describe('append', () => {
     expect(await redis.xlen(RedisKeys.roomStream(room))).toBe(1);
   });
 
+  it('numbers the messages of a room 1, 2, 3 in stream order, and a retry gets its number back', async () => {
+    const room = roomId();
+    const results = await Promise.all([0, 1, 2].map((i) => stream.append(draft(room, `n${i}`, `m${i}`))));
+    expect(results.map((r) => r.draft.seq)).toEqual([1, 2, 3]);
+    const entries = await redis.xrange(RedisKeys.roomStream(room), '-', '+');
+    expect(entries.map(([id]) => id)).toEqual(results.map((r) => r.id));
+    expect(entries.map(([, fields]) => JSON.parse(fields[1]!).seq)).toEqual([1, 2, 3]);
+    expect((await stream.append(draft(room, 'n1', 'again'))).draft.seq).toBe(2);
+    expect(await redis.get(RedisKeys.roomSeq(room))).toBe('3');
+  });
+
+  it('after Redis lost a counter, goes on above what MongoDB and the stream hold, never giving a number twice', async () => {
+    const room = roomId();
+    const first = await stream.append(draft(room, 'l0', 'persisted'));
+    await messages.insertMany([decodeEntry(first.id, ['m', JSON.stringify(first.draft)])]);
+    const second = await stream.append(draft(room, 'l1', 'still in the stream'));
+    expect(second.draft.seq).toBe(2);
+    // The counter is gone; MongoDB's head says 1, the stream's newest entry 2.
+    await redis.del(RedisKeys.roomSeq(room));
+    expect((await stream.append(draft(room, 'l2', 'after the loss'))).draft.seq).toBe(3);
+    // Stream and counter gone (the worker had persisted everything): MongoDB's head decides.
+    await redis.del(RedisKeys.roomSeq(room), RedisKeys.roomStream(room));
+    await messages.insertMany([decodeEntry(second.id, ['m', JSON.stringify(second.draft)])]);
+    expect((await stream.append(draft(room, 'l3', 'after losing all'))).draft.seq).toBe(3);
+  });
+
   it('rejects every append of a batch when Redis cannot be reached', async () => {
     const down = createRedisClient({ REDIS_URL: 'redis://127.0.0.1:1', redisClusterNodes: null }, 'down');
     down.on('error', () => undefined);
     try {
-      const unreachable = new MessageAppender(down, config);
+      const unreachable = new MessageAppender(down, config, messages);
       const room = roomId();
       const outcomes = await Promise.allSettled(
         [0, 1, 2].map((i) => unreachable.append(draft(room, `d${i}`, 'x'))),

@@ -23,6 +23,11 @@ const tag = (roomId: string) => `{p${partitionOf(roomId)}}`;
 export const RedisKeys = {
   /** The chat stream of one room: the write-behind log the worker drains into MongoDB. */
   roomStream: (roomId: string) => `chat:${tag(roomId)}:stream:${roomId}`,
+  /**
+   * The room's message counter: the `seq` of its newest message. Set from MongoDB and the stream
+   * when missing (see the append script); never expires.
+   */
+  roomSeq: (roomId: string) => `chat:${tag(roomId)}:seq:${roomId}`,
   /** Sharded pub/sub channel on which the append script publishes each new message of the room. */
   roomChannel: (roomId: string) => `chat:${tag(roomId)}:live:${roomId}`,
   /** The worker that currently drains the room (a lease with expiry). */

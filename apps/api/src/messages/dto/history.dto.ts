@@ -35,6 +35,12 @@ export class MessageDto {
   })
   id: string;
   @ApiProperty() roomId: string;
+  @ApiPropertyOptional({
+    example: 42,
+    description:
+      "the message's number in its room: 1, 2, 3… in the room's order, so a missing number is a gap; absent on messages stored before rooms had numbers",
+  })
+  seq?: number;
   @ApiProperty() senderId: string;
   @ApiProperty({ example: 'alice' }) senderName: string;
   @ApiProperty({ example: 'hello' }) content: string;
