@@ -26,6 +26,7 @@ const ALL = [
   'files',
   'observability',
   'connections',
+  'scale',
 ];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';

@@ -7,6 +7,7 @@ export interface InsertResult {
 
 interface WriteErrorLike {
   code?: number;
+  index?: number;
 }
 
 /**
@@ -18,10 +19,19 @@ export async function insertNew<T extends Document>(
   collection: Collection<T>,
   docs: OptionalUnlessRequiredId<T>[],
 ): Promise<InsertResult> {
-  if (!docs.length) return { inserted: 0, duplicates: 0 };
+  const { inserted, duplicates } = await insertNewAt(collection, docs);
+  return { inserted, duplicates };
+}
+
+/** insertNew, also telling which documents (their positions in `docs`) were there already. */
+export async function insertNewAt<T extends Document>(
+  collection: Collection<T>,
+  docs: OptionalUnlessRequiredId<T>[],
+): Promise<InsertResult & { duplicateAt: Set<number> }> {
+  if (!docs.length) return { inserted: 0, duplicates: 0, duplicateAt: new Set() };
   try {
     const result = await collection.insertMany(docs, { ordered: false });
-    return { inserted: result.insertedCount, duplicates: 0 };
+    return { inserted: result.insertedCount, duplicates: 0, duplicateAt: new Set() };
   } catch (error) {
     const writeErrors = (error as { writeErrors?: WriteErrorLike | WriteErrorLike[] }).writeErrors;
     const list = writeErrors === undefined ? [] : Array.isArray(writeErrors) ? writeErrors : [writeErrors];
@@ -30,6 +40,10 @@ export async function insertNew<T extends Document>(
       list.every((e) => e.code === 11000) &&
       !(error as { writeConcernError?: unknown }).writeConcernError;
     if (!onlyDuplicates) throw error;
-    return { inserted: docs.length - list.length, duplicates: list.length };
+    return {
+      inserted: docs.length - list.length,
+      duplicates: list.length,
+      duplicateAt: new Set(list.flatMap((e) => (typeof e.index === 'number' ? [e.index] : []))),
+    };
   }
 }

@@ -1,11 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
+import type { Collection } from 'mongodb';
 import { Types } from 'mongoose';
 import { isLegacyRoomId, isRoomId } from '@chat/contracts';
+import { insertNew, insertNewAt } from './insert-new.js';
 import { LayoutChange, LayoutMigrations } from './layout-migrations.js';
 import { MODELS } from './models.token.js';
-import { isDuplicateKeyError, type Models, type RoomDoc } from './schemas.js';
+import {
+  isDuplicateKeyError,
+  type MembershipDoc,
+  type Models,
+  type RoomDoc,
+  type UserRoomsDoc,
+} from './schemas.js';
 
 export interface Room {
   id: string;
@@ -72,6 +80,23 @@ export class RoomsRepository {
     return room;
   }
 
+  /**
+   * Bulk creation (imports, fixtures): the rooms in one unordered insert. Unlike `create` it adds
+   * no member, not even `createdBy`: members come with `addMembers`, all of a person's rooms at
+   * once.
+   */
+  async createMany(rooms: { name: string; createdBy: string; createdAt?: Date }[]): Promise<Room[]> {
+    const now = new Date();
+    const docs = rooms.map(({ name, createdBy, createdAt }) => ({
+      _id: randomUUID(),
+      name,
+      createdBy,
+      createdAt: createdAt ?? now,
+    }));
+    await insertNew(this.models.rooms.collection as unknown as Collection<RoomDoc>, docs);
+    return docs.map(toRoom);
+  }
+
   async findById(roomId: string): Promise<Room | null> {
     return (await this.cached(roomId))?.room ?? null;
   }
@@ -116,6 +141,44 @@ export class RoomsRepository {
       { _id: userId },
       { $set: { [`rooms.${roomId}`]: 1 } },
       { upsert: true },
+    );
+  }
+
+  /**
+   * Bulk `addMember` (imports, fixtures), for rooms that exist: the memberships, then each
+   * person's room list, with one unordered write each. A person's list is inserted whole when
+   * they have none yet; only the others are updated (`$set` of each room): on FerretDB every
+   * update reads its whole collection, an insert does not. So pass all of a person's new rooms
+   * in one call. Idempotent like `addMember`.
+   */
+  async addMembers(pairs: { roomId: string; userId: string }[]): Promise<void> {
+    const joinedAt = new Date();
+    await insertNew(
+      this.models.memberships.collection as unknown as Collection<MembershipDoc>,
+      pairs.map(({ roomId, userId }) => ({ _id: membershipId(roomId, userId), roomId, userId, joinedAt })),
+    );
+    const byUser = new Map<string, Record<string, 1>>();
+    for (const { roomId, userId } of pairs) {
+      const rooms = byUser.get(userId) ?? {};
+      rooms[roomId] = 1;
+      byUser.set(userId, rooms);
+    }
+    const lists = [...byUser].map(([userId, rooms]) => ({ _id: userId, rooms }));
+    const { duplicateAt, duplicates } = await insertNewAt(
+      this.models.userRooms.collection as unknown as Collection<UserRoomsDoc>,
+      lists,
+    );
+    const existing = duplicateAt.size === duplicates ? lists.filter((_, i) => duplicateAt.has(i)) : lists;
+    if (!existing.length) return;
+    await this.models.userRooms.bulkWrite(
+      existing.map(({ _id, rooms }) => ({
+        updateOne: {
+          filter: { _id },
+          update: { $set: Object.fromEntries(Object.keys(rooms).map((roomId) => [`rooms.${roomId}`, 1])) },
+          upsert: true,
+        },
+      })),
+      { ordered: false },
     );
   }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Collection } from 'mongodb';
 import { Types } from 'mongoose';
 import { AppError, ErrorCode } from '@chat/contracts';
-import { insertNew } from './insert-new.js';
+import { insertNew, insertNewAt } from './insert-new.js';
 import { LayoutChange, LayoutMigrations } from './layout-migrations.js';
 import { MODELS } from './models.token.js';
 import { isDuplicateKeyError, type Models, type UserDoc, type UsernameDoc } from './schemas.js';
@@ -50,6 +50,35 @@ export class UsersRepository {
       throw new AppError(ErrorCode.CONFLICT, 'username is already taken');
     }
     return { id: String(id), username, passwordHash };
+  }
+
+  /**
+   * Bulk registration (imports, fixtures): the usernames' keys in one unordered insert, then the
+   * users in another, instead of two writes per user. A username whose key exists already is
+   * left out; the users created are returned. Names are expected to be new: unlike `create`, a
+   * key left without its user is not taken over (that name is left out too). A user the unique
+   * index refuses (one written before keys existed) has its key put back on it.
+   */
+  async createMany(users: { username: string; passwordHash: string }[]): Promise<User[]> {
+    const fresh = users.map((user) => ({ ...user, id: new Types.ObjectId() }));
+    const keys = await insertNewAt(
+      this.models.usernames.collection as unknown as Collection<UsernameDoc>,
+      fresh.map((user) => ({ _id: user.username, userId: String(user.id) })),
+    );
+    if (keys.duplicateAt.size !== keys.duplicates)
+      throw new Error('the database did not say which usernames were taken');
+    const claimed = fresh.filter((_, i) => !keys.duplicateAt.has(i));
+    const createdAt = new Date();
+    const written = await insertNewAt(
+      this.models.users.collection as unknown as Collection<UserDoc>,
+      claimed.map(({ id, username, passwordHash }) => ({ _id: id, username, passwordHash, createdAt })),
+    );
+    if (written.duplicateAt.size !== written.duplicates)
+      throw new Error('the database did not say which users were refused');
+    for (const i of written.duplicateAt) await this.findByUsernameField(claimed[i]!.username);
+    return claimed
+      .filter((_, i) => !written.duplicateAt.has(i))
+      .map(({ id, username, passwordHash }) => ({ id: String(id), username, passwordHash }));
   }
 
   async findByUsername(username: string): Promise<User | null> {
