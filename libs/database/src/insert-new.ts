@@ -47,3 +47,16 @@ export async function insertNewAt<T extends Document>(
     };
   }
 }
+
+/**
+ * Runs an idempotent upsert, and once more if it fails: two upserts of one new `_id` at once
+ * may both try to insert, and the loser fails (MongoDB with a duplicate key, FerretDB with code
+ * 1). Sent again, it finds the document and updates it. A second failure is thrown.
+ */
+export async function upsertAgainOnce<T>(upsert: () => Promise<T>): Promise<T> {
+  try {
+    return await upsert();
+  } catch {
+    return upsert();
+  }
+}

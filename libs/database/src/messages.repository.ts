@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Collection } from 'mongodb';
 import { publicFile, sortableStreamId, type Message } from '@chat/contracts';
-import { insertNew, type InsertResult } from './insert-new.js';
+import { insertNew, upsertAgainOnce, type InsertResult } from './insert-new.js';
 import { MODELS } from './models.token.js';
 import type { MessageDoc, MessagePageDoc, Models, RoomHeadDoc } from './schemas.js';
 
@@ -109,17 +109,21 @@ export class MessagesRepository {
       heads.set(message.roomId, Math.max(heads.get(message.roomId) ?? -Infinity, message.seq));
     }
     if (!pages.size) return;
-    await this.pages.bulkWrite(
-      [...pages].map(([key, fields]) => ({
-        updateOne: { filter: { _id: key }, update: { $set: fields }, upsert: true },
-      })),
-      { ordered: false },
+    await upsertAgainOnce(() =>
+      this.pages.bulkWrite(
+        [...pages].map(([key, fields]) => ({
+          updateOne: { filter: { _id: key }, update: { $set: fields }, upsert: true },
+        })),
+        { ordered: false },
+      ),
     );
-    await this.heads.bulkWrite(
-      [...heads].map(([roomId, seq]) => ({
-        updateOne: { filter: { _id: roomId }, update: { $max: { seq } }, upsert: true },
-      })),
-      { ordered: false },
+    await upsertAgainOnce(() =>
+      this.heads.bulkWrite(
+        [...heads].map(([roomId, seq]) => ({
+          updateOne: { filter: { _id: roomId }, update: { $max: { seq } }, upsert: true },
+        })),
+        { ordered: false },
+      ),
     );
   }
 

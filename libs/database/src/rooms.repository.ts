@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Collection } from 'mongodb';
 import { Types } from 'mongoose';
 import { isLegacyRoomId, isRoomId } from '@chat/contracts';
-import { insertNew, insertNewAt } from './insert-new.js';
+import { insertNew, insertNewAt, upsertAgainOnce } from './insert-new.js';
 import { LayoutChange, LayoutMigrations } from './layout-migrations.js';
 import { MODELS } from './models.token.js';
 import {
@@ -92,6 +92,7 @@ export class RoomsRepository {
       name,
       createdBy,
       createdAt: createdAt ?? now,
+      numbered: true,
     }));
     await insertNew(this.models.rooms.collection as unknown as Collection<RoomDoc>, docs);
     return docs.map(toRoom);
@@ -137,10 +138,12 @@ export class RoomsRepository {
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
-    await this.models.userRooms.updateOne(
-      { _id: userId },
-      { $set: { [`rooms.${roomId}`]: 1 } },
-      { upsert: true },
+    await upsertAgainOnce(() =>
+      this.models.userRooms.updateOne(
+        { _id: userId },
+        { $set: { [`rooms.${roomId}`]: 1 } },
+        { upsert: true },
+      ),
     );
   }
 
@@ -212,11 +215,13 @@ export class RoomsRepository {
         byUser.set(userId, rooms);
       }
       if (byUser.size) {
-        await this.models.userRooms.bulkWrite(
-          [...byUser].map(([userId, set]) => ({
-            updateOne: { filter: { _id: userId }, update: { $set: set }, upsert: true },
-          })),
-          { ordered: false },
+        await upsertAgainOnce(() =>
+          this.models.userRooms.bulkWrite(
+            [...byUser].map(([userId, set]) => ({
+              updateOne: { filter: { _id: userId }, update: { $set: set }, upsert: true },
+            })),
+            { ordered: false },
+          ),
         );
       }
       copied += batch.length;
