@@ -47,7 +47,7 @@ const pick = (list) => list[Math.floor(Math.random() * list.length)];
 
 const bench = await benchEnvironment();
 const dist = (app, lib, file) => pathToFileURL(join(APPS_ROOT, 'dist', app, 'libs', lib, 'src', file)).href;
-const { messageKey } = await import(dist('api', 'database', 'index.js'));
+const { messageKey, pageOf } = await import(dist('api', 'database', 'index.js'));
 const { envSchema } = await import(dist('api', 'config', 'config.schema.js'));
 const hashConcurrency = envSchema.shape.PASSWORD_HASH_CONCURRENCY.parse(
   process.env.PASSWORD_HASH_CONCURRENCY,
@@ -276,23 +276,27 @@ async function measure(stack, fixture, db) {
 
   // The database's ceiling: the same keys read by the raw driver, at the same concurrency.
   const messages = db.collection('messages');
-  rows.rawFirst = await phase('raw driver: the first page', async () => {
+  // History's keyed reads (see MessageReader): the pages holding the numbers wanted.
+  const pages = db.collection('message_pages');
+  const pagesBelow = async (roomId, upper) => {
+    const keys = [];
+    for (let page = pageOf(upper - 1); page >= pageOf(Math.max(1, upper - PAGE - 1)); page--)
+      keys.push(`${roomId}:${page}`);
+    const docs = await Promise.all(keys.map((_id) => pages.findOne({ _id })));
+    return docs.reduce(
+      (n, doc) => n + (doc ? Object.keys(doc.m).filter((s) => Number(s) < upper).length : 0),
+      0,
+    );
+  };
+  rows.rawFirst = await phase('raw driver: the first page (head, pages by key)', async () => {
     const roomId = pick(reader.rooms);
-    const docs = await messages
-      .find({ _id: { $gt: `${roomId}:`, $lt: `${roomId};` } })
-      .sort({ _id: -1 })
-      .limit(PAGE + 1)
-      .toArray();
-    return docs.length === PAGE + 1;
+    const head = await db.collection('room_heads').findOne({ _id: roomId });
+    return (await pagesBelow(roomId, head.seq + 1)) >= PAGE;
   });
-  rows.rawOlder = await phase('raw driver: an older page', async () => {
+  rows.rawOlder = await phase('raw driver: an older page (cursor, pages by key)', async () => {
     const { roomId, before, expected } = olderCursor();
-    const docs = await messages
-      .find({ _id: { $gt: `${roomId}:`, $lt: messageKey(roomId, before) } })
-      .sort({ _id: -1 })
-      .limit(PAGE + 1)
-      .toArray();
-    return docs.length === Math.min(PAGE + 1, expected);
+    const doc = await messages.findOne({ _id: messageKey(roomId, before) }, { projection: { seq: 1 } });
+    return (await pagesBelow(roomId, doc.seq)) >= Math.min(PAGE, expected);
   });
   rows.rawRooms = await phase("raw driver: the person's room list by key", async () =>
     Boolean(await db.collection('user_rooms').findOne({ _id: reader.id })),

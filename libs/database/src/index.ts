@@ -3,7 +3,7 @@ export { MONGO_CONNECTION } from './database.token.js';
 export { FilesRepository } from './files.repository.js';
 export { type InsertResult } from './insert-new.js';
 export { LayoutChange, LayoutMigrations, type LayoutChangeName } from './layout-migrations.js';
-export { MessagesRepository, messageKey, toMessageDoc } from './messages.repository.js';
+export { MessagesRepository, PAGE_SIZE, messageKey, pageOf, toMessageDoc } from './messages.repository.js';
 export { RefreshTokensRepository } from './refresh-tokens.repository.js';
 export { RoomsRepository, type Room } from './rooms.repository.js';
 export { isDuplicateKeyError, type FileDoc, type MessageDoc } from './schemas.js';
