@@ -17,5 +17,8 @@ process.env.AUTH_RATE_LIMIT_PER_IP = '0';
 process.env.AUTH_RATE_LIMIT_PER_USERNAME = '0';
 process.env.AUTH_RATE_LIMIT_PER_USERNAME_ALL = '0';
 process.env.REGISTER_RATE_LIMIT_PER_IP_PER_HOUR = '0';
+// The test database is shared by every file: the layout migrations run only in their own test,
+// on a database of its own (a migration numbering another test's messages mid-test would race it).
+process.env.LAYOUT_MIGRATIONS = 'false';
 // Presence entries of a killed instance expire within 3 beats: keep that short in tests.
 process.env.PRESENCE_HEARTBEAT_MS = '500';

@@ -2,17 +2,20 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Types, type Connection } from 'mongoose';
 import { randomUUID } from 'node:crypto';
-import { ConfigModule, loadConfig } from '@chat/config';
+import { ConfigModule, loadConfig, type AppConfig } from '@chat/config';
 import { ErrorCode } from '@chat/contracts';
 import {
   DatabaseModule,
   LayoutChange,
   LayoutMigrations,
+  MessagesRepository,
   MONGO_CONNECTION,
   RoomsRepository,
   UsersRepository,
 } from '@chat/database';
+import { MessageLogModule, MessageReader } from '@chat/message-log';
 import { ObservabilityModule } from '@chat/observability';
+import { RedisModule } from '@chat/redis';
 import { LayoutMigrationJob } from '../src/layout/layout-migration.job.js';
 import { LayoutModule } from '../src/layout/layout.module.js';
 
@@ -28,14 +31,27 @@ let db: Connection['db'];
 let users: UsersRepository;
 let rooms: RoomsRepository;
 
+/**
+ * A database of this file's own: the migrations change every legacy record of a database, so
+ * they must not run on the one the other test files share.
+ */
+function config(): AppConfig {
+  const base = loadConfig();
+  const url = new URL(base.MONGO_URL);
+  url.pathname = `${url.pathname}_layout`;
+  return { ...base, MONGO_URL: url.toString(), LAYOUT_MIGRATIONS: true };
+}
+
 async function boot(): Promise<TestingModule> {
   const ref = await Test.createTestingModule({
     imports: [
-      ConfigModule.forRoot(loadConfig()),
+      ConfigModule.forRoot(config()),
       ObservabilityModule.forApp('worker'),
       ScheduleModule.forRoot(),
+      RedisModule,
       DatabaseModule,
       LayoutModule,
+      MessageLogModule,
     ],
   }).compile();
   await ref.init();
@@ -45,6 +61,7 @@ async function boot(): Promise<TestingModule> {
 beforeAll(async () => {
   moduleRef = await boot();
   db = moduleRef.get<Connection>(MONGO_CONNECTION).db;
+  await db!.dropDatabase();
   users = moduleRef.get(UsersRepository);
   rooms = moduleRef.get(RoomsRepository);
 });
@@ -146,4 +163,92 @@ it('lets exactly one of racing registrations have a name, and finds that one at 
     if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: ErrorCode.CONFLICT });
   const winner = (winners[0] as PromiseFulfilledResult<{ id: string }>).value;
   expect((await users.findByUsername(name))?.id).toBe(winner.id);
+});
+
+it('numbers the messages of a room from before numbers below 1, idempotently, and history reads them by key', async () => {
+  const user = randomUUID();
+  const roomId = randomUUID();
+  // What the previous release left: a room without `numbered`, messages without numbers; then
+  // this release's messages, numbered from 1, persisted by the worker.
+  await db!
+    .collection('rooms')
+    .insertOne({ _id: roomId as never, name: 'old', createdBy: user, createdAt: new Date() });
+  const start = Date.now() - 3_600_000;
+  const message = (i: number, seq?: number) => ({
+    id: `${start + i}-${i % 3}`,
+    roomId,
+    ...(seq !== undefined && { seq }),
+    senderId: user,
+    senderName: 'ann',
+    content: `m${i}`,
+    clientMsgId: `c${i}`,
+    createdAt: new Date(start + i).toISOString(),
+  });
+  const messages = moduleRef.get(MessagesRepository);
+  await messages.insertMany(Array.from({ length: 57 }, (_, i) => message(i)));
+  await messages.insertMany(Array.from({ length: 8 }, (_, i) => message(57 + i, i + 1)));
+  const reader = moduleRef.get(MessageReader);
+  const walk = async (limit: number) => {
+    const all: { content: string; seq?: number }[] = [];
+    let before: string | undefined;
+    do {
+      const page = await reader.page(roomId, limit, before);
+      all.push(...page.items);
+      before = page.nextBefore ?? undefined;
+    } while (before);
+    return all.reverse();
+  };
+  const contents = Array.from({ length: 65 }, (_, i) => `m${i}`);
+  expect((await walk(10)).map((m) => m.content)).toEqual(contents); // before: by id range
+
+  await db!.collection('layout_migrations').deleteMany({});
+  const fresh = await boot();
+  try {
+    expect(await fresh.get(LayoutMigrationJob).run()).toBe(true);
+    const numbers = async () =>
+      (await db!.collection('messages').find({ roomId }).sort({ _id: 1 }).toArray()).map((doc) => doc.seq);
+    const expected = [
+      ...Array.from({ length: 57 }, (_, i) => i - 57),
+      ...Array.from({ length: 8 }, (_, i) => i + 1),
+    ];
+    expect(await numbers()).toEqual(expected);
+    expect(await db!.collection('rooms').findOne({ _id: roomId as never })).toMatchObject({
+      numbered: true,
+      numberedFrom: -57,
+    });
+    // Again, from a half-done state: the same numbers.
+    await db!.collection('messages').updateMany({ roomId, seq: { $lt: -30 } }, { $unset: { seq: '' } });
+    await db!.collection('layout_migrations').deleteMany({});
+    const again = await boot();
+    try {
+      expect(await again.get(LayoutMigrationJob).run()).toBe(true);
+    } finally {
+      await again.close();
+    }
+    expect(await numbers()).toEqual(expected);
+
+    // A process that reads the room now: numbered, from -57, every page by key.
+    const after = await boot();
+    try {
+      const afterReader = after.get(MessageReader);
+      for (const limit of [1, 7, 50, 100]) {
+        const all: { content: string; seq?: number }[] = [];
+        let before: string | undefined;
+        do {
+          const page = await afterReader.page(roomId, limit, before);
+          all.push(...page.items);
+          before = page.nextBefore ?? undefined;
+        } while (before);
+        all.reverse();
+        expect(all.map((m) => m.content)).toEqual(contents);
+        expect(all.map((m) => m.seq)).toEqual(expected);
+      }
+      // The pages hold them: no range read is needed.
+      expect(await db!.collection('message_pages').findOne({ _id: `${roomId}:-2` as never })).toBeTruthy();
+    } finally {
+      await after.close();
+    }
+  } finally {
+    await fresh.close();
+  }
 });

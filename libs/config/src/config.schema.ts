@@ -229,6 +229,9 @@ export const envSchema = z.object({
     'Pause between drain runs (a run keeps going while entries remain, up to 2 s).',
   ),
   WORKER_MAX_ROOMS_PER_BATCH: positiveInt(200).describe('Dirty rooms read per batch.'),
+  LAYOUT_MIGRATIONS: flag(true).describe(
+    'Whether this worker brings an existing database up to the current data layout at start (see decisions/data-layout.md). Off: another worker, or a later start, does it.',
+  ),
   WORKER_LEASE_MS: positiveInt(15_000).describe(
     "How long a worker owns a room it drains; a dead worker's rooms are taken over after it.",
   ),

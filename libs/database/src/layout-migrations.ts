@@ -13,6 +13,11 @@ export const LayoutChange = {
   usernameKeys: 'username-keys-v1',
   /** `user_rooms`: each person's room list from the existing memberships. */
   userRooms: 'user-rooms-v1',
+  /**
+   * Numbers for the messages stored before rooms had numbers (below 1), their pages, and every
+   * room marked `numbered`, so history reads it by key only.
+   */
+  messageNumbers: 'message-numbers-v1',
 } as const;
 export type LayoutChangeName = (typeof LayoutChange)[keyof typeof LayoutChange];
 

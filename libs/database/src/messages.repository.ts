@@ -97,7 +97,7 @@ export class MessagesRepository {
    * written again after a failure. Messages without a number (stored before rooms had numbers)
    * are left to the layout migration.
    */
-  private async writePages(messages: Message[]): Promise<void> {
+  private async writePages(messages: Message[], raiseHeads = true): Promise<void> {
     const pages = new Map<string, Record<string, string>>();
     const heads = new Map<string, number>();
     for (const message of messages) {
@@ -117,6 +117,7 @@ export class MessagesRepository {
         { ordered: false },
       ),
     );
+    if (!raiseHeads) return;
     await upsertAgainOnce(() =>
       this.heads.bulkWrite(
         [...heads].map(([roomId, seq]) => ({
@@ -129,7 +130,63 @@ export class MessagesRepository {
 
   /** The highest number of the room's persisted messages, 0 when it has none. */
   async highestSeq(roomId: string): Promise<number> {
-    return (await this.heads.findOne({ _id: roomId }))?.seq ?? 0;
+    return Math.max(0, (await this.heads.findOne({ _id: roomId }))?.seq ?? 0);
+  }
+
+  /**
+   * Migration (LayoutChange.messageNumbers): numbers the messages stored before rooms had
+   * numbers, below the numbered ones: a room's newest such message gets -1, the one before it
+   * -2, and so on (0 stays unused, so these pages are never the pages new messages go to), then
+   * writes them into their pages. Two passes over the messages (their keys first, to know each
+   * room's order); the numbers follow from the keys alone, so running it again writes the same.
+   * Returns each such room's lowest number.
+   */
+  async numberUnnumbered(): Promise<Map<string, number>> {
+    // Every message below number 1, numbered by an earlier run or not, so a run after one that
+    // stopped half-way gives each the same number again.
+    const keysByRoom = new Map<string, string[]>();
+    const unfinished = new Set<string>();
+    const keys = this.collection.find({}, { projection: { _id: 1, roomId: 1, seq: 1 } });
+    for await (const doc of keys) {
+      if (doc.seq !== undefined && doc.seq > 0) continue;
+      if (doc.seq === undefined) unfinished.add(doc.roomId);
+      const list = keysByRoom.get(doc.roomId) ?? [];
+      list.push(doc._id);
+      keysByRoom.set(doc.roomId, list);
+    }
+    const numbers = new Map<string, number>();
+    const lowest = new Map<string, number>();
+    for (const [roomId, list] of keysByRoom) {
+      lowest.set(roomId, -list.length);
+      if (!unfinished.has(roomId)) continue;
+      list.sort();
+      list.forEach((key, i) => numbers.set(key, i - list.length));
+    }
+    let batch: Message[] = [];
+    const flush = async () => {
+      if (!batch.length) return;
+      await upsertAgainOnce(() =>
+        this.collection.bulkWrite(
+          batch.map((message) => ({
+            updateOne: {
+              filter: { _id: messageKey(message.roomId, message.id) },
+              update: { $set: { seq: message.seq! } },
+            },
+          })),
+          { ordered: false },
+        ),
+      );
+      await this.writePages(batch, false);
+      batch = [];
+    };
+    for await (const doc of this.collection.find({})) {
+      const seq = numbers.get(doc._id);
+      if (seq === undefined) continue;
+      batch.push({ ...toMessage(doc), seq });
+      if (batch.length >= 1_000) await flush();
+    }
+    await flush();
+    return lowest;
   }
 
   /**
@@ -153,13 +210,14 @@ export class MessagesRepository {
 
   /**
    * Up to `count` persisted messages of the room numbered below `upper`, newest first, down to
-   * number 1: the pages holding the `count` numbers below `upper`, then, where numbers are
+   * `lowest` (1, or below for a room whose older messages were numbered later): the pages
+   * holding the `count` numbers below `upper`, then, where numbers are
    * missing (entries the worker dead-lettered), the pages below, until `count` are found.
    */
-  async numberedBelow(roomId: string, upper: number, count: number): Promise<Message[]> {
+  async numberedBelow(roomId: string, upper: number, count: number, lowest = 1): Promise<Message[]> {
     const found: Message[] = [];
-    for (let to = upper - 1; found.length < count && to >= 1;) {
-      const from = Math.max(1, to - (count - found.length) + 1);
+    for (let to = upper - 1; found.length < count && to >= lowest;) {
+      const from = Math.max(lowest, to - (count - found.length) + 1);
       found.push(...(await this.numbered(roomId, from, to)));
       to = from - 1;
     }

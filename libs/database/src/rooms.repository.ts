@@ -44,7 +44,8 @@ export function roomKey(roomId: string): string | Types.ObjectId {
 
 interface CachedRoom {
   room: Room;
-  numbered: boolean;
+  /** The lowest message number of the room, or null when it may hold unnumbered messages. */
+  numberedFrom: number | null;
 }
 
 const toRoom = (doc: Pick<RoomDoc, '_id' | 'name' | 'createdAt'>): Room => ({
@@ -102,9 +103,30 @@ export class RoomsRepository {
     return (await this.cached(roomId))?.room ?? null;
   }
 
-  /** Whether every message of the room carries its number (see RoomDoc.numbered). */
-  async allNumbered(roomId: string): Promise<boolean> {
-    return (await this.cached(roomId))?.numbered ?? false;
+  /**
+   * The lowest number a message of the room can have when every message carries one (1, or
+   * below for a room whose older messages were numbered by the layout migration); null when the
+   * room may hold messages without numbers (see RoomDoc.numbered).
+   */
+  async numberedFrom(roomId: string): Promise<number | null> {
+    return (await this.cached(roomId))?.numberedFrom ?? null;
+  }
+
+  /**
+   * Migration (LayoutChange.messageNumbers): records that every message of the room carries a
+   * number, the lowest being `lowest`; without a room id, for every room not marked yet that
+   * has no unnumbered messages (their lowest number is 1).
+   */
+  async markNumbered(lowest: Map<string, number>): Promise<void> {
+    for (const [roomId, from] of lowest) {
+      if (!isRoomId(roomId)) continue;
+      await this.models.rooms.updateOne(
+        { _id: roomKey(roomId) },
+        { $set: { numbered: true, numberedFrom: from } },
+      );
+      this.cache.delete(roomId);
+    }
+    await this.models.rooms.updateMany({ numbered: { $ne: true } }, { $set: { numbered: true } });
   }
 
   private async cached(roomId: string): Promise<CachedRoom | null> {
@@ -113,7 +135,10 @@ export class RoomsRepository {
     if (hit) return hit;
     const doc = await this.models.rooms.findById(roomKey(roomId)).lean();
     if (!doc) return null;
-    const entry = { room: toRoom(doc), numbered: doc.numbered === true };
+    const entry = {
+      room: toRoom(doc),
+      numberedFrom: doc.numbered === true ? Math.min(1, doc.numberedFrom ?? 1) : null,
+    };
     this.cache.set(roomId, entry);
     return entry;
   }

@@ -28,6 +28,8 @@ export interface RoomDoc {
    * also reads by id range below the numbered ones.
    */
   numbered?: boolean;
+  /** The lowest number of the room's messages, when the layout migration numbered older ones. */
+  numberedFrom?: number;
 }
 
 /** `_id` is "<roomId>:<userId>", so a membership lookup is a primary-key lookup. */
@@ -182,6 +184,7 @@ const roomSchema = new Schema<RoomDoc>(
     createdBy: { type: String, required: true },
     createdAt: { type: Date, required: true },
     numbered: { type: Boolean, required: false },
+    numberedFrom: { type: Number, required: false },
   },
   { versionKey: false },
 );

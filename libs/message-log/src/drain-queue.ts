@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { parseStreamId } from '@chat/contracts';
+import { decodeDraft, parseStreamId } from '@chat/contracts';
 import { REDIS, RedisKeys, STREAM_PARTITIONS, type RedisClient } from '@chat/redis';
 import {
   DEAD_LETTER_SEEN_TTL_SEC,
@@ -133,13 +133,14 @@ export class DrainQueue {
 
   /** Size and age of what is acked but not yet persisted, scanning each partition's dirty rooms. */
   async backlog(): Promise<Backlog> {
-    const result: Backlog = { messages: 0, rooms: 0, oldestMs: null };
+    const result: Backlog = { messages: 0, rooms: 0, oldestMs: null, unnumbered: 0 };
     const partitions = await Promise.all(
       Array.from({ length: STREAM_PARTITIONS }, (_, partition) => this.partitionBacklog(partition)),
     );
     for (const part of partitions) {
       result.messages += part.messages;
       result.rooms += part.rooms;
+      result.unnumbered += part.unnumbered;
       if (part.oldestMs !== null && (result.oldestMs === null || part.oldestMs < result.oldestMs))
         result.oldestMs = part.oldestMs;
     }
@@ -147,7 +148,7 @@ export class DrainQueue {
   }
 
   private async partitionBacklog(partition: number): Promise<Backlog> {
-    const result: Backlog = { messages: 0, rooms: 0, oldestMs: null };
+    const result: Backlog = { messages: 0, rooms: 0, oldestMs: null, unnumbered: 0 };
     let cursor = '0';
     do {
       const [next, rooms] = await this.redis.sscan(RedisKeys.dirtyRooms(partition), cursor, 'COUNT', 500);
@@ -166,9 +167,19 @@ export class DrainQueue {
         result.rooms++;
         const first = (replies[i + 1][1] as StreamEntry[])[0];
         const ms = first ? (parseStreamId(first[0])?.ms ?? null) : null;
+        if (first && unnumbered(first)) result.unnumbered++;
         if (ms !== null && (result.oldestMs === null || ms < result.oldestMs)) result.oldestMs = ms;
       }
     } while (cursor !== '0');
     return result;
+  }
+}
+
+/** Whether a decodable entry carries no message number (appended by a release before numbers). */
+function unnumbered([id, fields]: StreamEntry): boolean {
+  try {
+    return decodeDraft(id, fields).seq === undefined;
+  } catch {
+    return false;
   }
 }

@@ -50,12 +50,14 @@ export class MessageReader {
       // Not numbered (or an id that is no message of the room): the range of ids below it.
       return mergePages(fromStream, await this.messages.page(roomId, limit + 1, before), limit);
     }
-    const fromPages = await this.messages.numberedBelow(roomId, upper, wanted);
-    if (fromPages.length < wanted && !(await this.rooms.allNumbered(roomId))) {
-      // Below number 1: the room's messages from before numbers, if it has any.
+    const lowest = await this.rooms.numberedFrom(roomId);
+    const fromPages = await this.messages.numberedBelow(roomId, upper, wanted, lowest ?? 1);
+    if (fromPages.length < wanted && lowest === null) {
+      // Below number 1: the room's messages from before numbers, if it has any (by id range;
+      // the layout migration may have numbered some below 1 meanwhile: they belong here too).
       const below = fromPages[fromPages.length - 1]?.id ?? oldest?.id ?? before;
       const older = await this.messages.page(roomId, wanted - fromPages.length, below);
-      fromPages.push(...older.filter((message) => message.seq === undefined));
+      fromPages.push(...older.filter((message) => (message.seq ?? 0) < 1));
     }
     return mergePages(fromStream, fromPages, limit);
   }

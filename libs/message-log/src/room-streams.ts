@@ -119,6 +119,11 @@ export interface Backlog {
   rooms: number;
   /** Time of the oldest entry still in a stream, or null when there is none. */
   oldestMs: number | null;
+  /**
+   * Rooms whose oldest entry has no message number: appended by a release before numbers, and
+   * numbered by the layout migration only once persisted.
+   */
+  unnumbered: number;
 }
 
 export interface AppendResult {

@@ -1,12 +1,21 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { APP_CONFIG, type AppConfig } from '@chat/config';
 import {
   LayoutChange,
   LayoutMigrations,
+  MessagesRepository,
   RoomsRepository,
   UsersRepository,
   type LayoutChangeName,
 } from '@chat/database';
+import { DrainQueue } from '@chat/message-log';
 import { IntervalJob } from '../schedule/interval-job.js';
 
 /** How soon a migration that failed (MongoDB away) is tried again. */
@@ -28,16 +37,29 @@ export class LayoutMigrationJob implements OnApplicationBootstrap, OnApplication
     private readonly layout: LayoutMigrations,
     users: UsersRepository,
     rooms: RoomsRepository,
+    messages: MessagesRepository,
+    queue: DrainQueue,
     scheduler: SchedulerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.job = new IntervalJob(scheduler, 'layout-migrations', this.logger);
     this.migrations = {
       [LayoutChange.usernameKeys]: () => users.keyAllUsernames(),
       [LayoutChange.userRooms]: () => rooms.copyMembershipsToRoomLists(),
+      [LayoutChange.messageNumbers]: async () => {
+        // Entries appended by the release before numbers are numbered once persisted: wait
+        // for the drain to have moved them.
+        const waiting = (await queue.backlog()).unnumbered;
+        if (waiting) throw new Error(`${waiting} rooms' streams still hold messages without numbers`);
+        const lowest = await messages.numberUnnumbered();
+        await rooms.markNumbered(lowest);
+        return [...lowest.values()].reduce((sum, from) => sum - from, 0);
+      },
     };
   }
 
   onApplicationBootstrap(): void {
+    if (!this.config.LAYOUT_MIGRATIONS) return;
     void this.run();
     this.job.every(RETRY_MS, () => this.run());
   }
