@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { MessagesRepository } from '@chat/database';
-import { DrainQueue, MessageAppender } from '@chat/message-log';
+import { DrainQueue, MessageAppender, MessageReader } from '@chat/message-log';
 import { RedisKeys } from '@chat/redis';
 import { BacklogMetricsJob } from '../src/backlog/backlog-metrics.job.js';
 import { DrainStreamJob } from '../src/drain/drain-stream.job.js';
@@ -197,7 +197,7 @@ describe('scheduler', () => {
 });
 
 describe('retention', () => {
-  it('deletes exactly the messages past the retention age, in batches, idempotently', async () => {
+  it('deletes exactly the messages past the retention age, in batches, idempotently, also from history pages', async () => {
     const room = roomId();
     const day = 86_400_000;
     const now = Date.now();
@@ -206,6 +206,7 @@ describe('retention', () => {
       ages.map((age, i) => ({
         id: `${now - age * day}-${i}`,
         roomId: room,
+        seq: i + 1,
         senderId: 's',
         senderName: 'sam',
         content: `age ${age}`,
@@ -216,6 +217,9 @@ describe('retention', () => {
     const retention = app.get(RetentionJob);
     expect(await retention.run(new Date(now))).toBe(10);
     expect((await messages.page(room, 50)).map((m) => m.content)).toEqual(['age 0', 'age 1', 'age 29']);
+    // History reads numbered messages from their pages: they are gone from there too.
+    const history = await app.get(MessageReader).page(room, 50);
+    expect(history.items.map((m) => m.content)).toEqual(['age 0', 'age 1', 'age 29']);
     expect(await retention.run(new Date(now))).toBe(0);
   });
 });

@@ -257,10 +257,25 @@ export class MessagesRepository {
    */
   async deleteOlderThan(cutoff: Date, batch: number): Promise<number> {
     const ids = await this.collection
-      .find({ createdAt: { $lt: cutoff } }, { projection: { _id: 1 } })
+      .find({ createdAt: { $lt: cutoff } }, { projection: { _id: 1, roomId: 1, seq: 1 } })
       .limit(batch)
       .toArray();
     if (!ids.length) return 0;
+    // Out of their pages first: a run that stops in between finds the documents again.
+    const unset = new Map<string, Record<string, ''>>();
+    for (const { roomId, seq } of ids) {
+      if (seq === undefined) continue;
+      const key = pageKey(roomId, pageOf(seq));
+      unset.set(key, { ...unset.get(key), [`m.${seq}`]: '' });
+    }
+    if (unset.size) {
+      await this.pages.bulkWrite(
+        [...unset].map(([key, fields]) => ({
+          updateOne: { filter: { _id: key }, update: { $unset: fields } },
+        })),
+        { ordered: false },
+      );
+    }
     const result = await this.collection.deleteMany({ _id: { $in: ids.map((doc) => doc._id) } });
     return result.deletedCount;
   }
