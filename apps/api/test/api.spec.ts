@@ -275,7 +275,9 @@ describe('history', () => {
     await queue.delete(new Map([[roomId, entries.map(([id]) => id)]]));
     const pages = app.get<Connection>(MONGO_CONNECTION).db!.collection('message_pages');
     const counts = await Promise.all(
-      [0, 1, 2].map(async (p) => Object.keys((await pages.findOne({ _id: `${roomId}:${p}` as never }))!.m).length),
+      [0, 1, 2].map(
+        async (p) => Object.keys((await pages.findOne({ _id: `${roomId}:${p}` as never }))!.m).length,
+      ),
     );
     expect(counts).toEqual([49, 49, 21]); // numbers 1-49, 50-99 without 60, 100-120
     // History answers from the pages (not the per-message documents): mark one page entry.
@@ -297,7 +299,7 @@ describe('history', () => {
     expect(below.body.items.map((m: Message) => m.seq)).toEqual([61, 59, 58]);
   });
 
-  it("reads a room from before numbers: its unnumbered messages by id, below the numbered ones", async () => {
+  it('reads a room from before numbers: its unnumbered messages by id, below the numbered ones', async () => {
     const user = await createUser(api);
     const db = app.get<Connection>(MONGO_CONNECTION).db!;
     const roomId = randomUUID();
