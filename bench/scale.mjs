@@ -284,7 +284,7 @@ async function measure(stack, fixture, db) {
       keys.push(`${roomId}:${page}`);
     const docs = await Promise.all(keys.map((_id) => pages.findOne({ _id })));
     return docs.reduce(
-      (n, doc) => n + (doc ? Object.keys(doc.m).filter((s) => Number(s) < upper).length : 0),
+      (n, doc) => n + (doc ? Object.keys(doc.m).filter((s) => Number(s.split('_')[0]) < upper).length : 0),
       0,
     );
   };

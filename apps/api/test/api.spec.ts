@@ -282,8 +282,12 @@ describe('history', () => {
     expect(counts).toEqual([49, 49, 21]); // numbers 1-49, 50-99 without 60, 100-120
     // History answers from the pages (not the per-message documents): mark one page entry.
     const page0 = await pages.findOne({ _id: `${roomId}:0` as never });
-    const marked = { ...JSON.parse(page0!.m['30']), content: 'read from its page' };
-    await pages.updateOne({ _id: `${roomId}:0` as never }, { $set: { 'm.30': JSON.stringify(marked) } });
+    const field = Object.keys(page0!.m).find((key) => key.startsWith('30_'))!;
+    const marked = { ...JSON.parse(page0!.m[field]), content: 'read from its page' };
+    await pages.updateOne(
+      { _id: `${roomId}:0` as never },
+      { $set: { [`m.${field}`]: JSON.stringify(marked) } },
+    );
     sent[29]!.content = 'read from its page';
 
     const expected = sent.filter((m) => m.seq !== 60);
@@ -331,6 +335,58 @@ describe('history', () => {
       const history = await fullHistory(api, user, roomId, limit);
       expect(history.map((m) => m.content)).toEqual([...old, ...sent].map((m) => m.content));
       expect(history.map((m) => m.seq)).toEqual([...old.map(() => undefined), ...sent.map((_, i) => i + 1)]);
+    }
+  });
+
+  it('steps over a long run of missing numbers, and keeps two messages that got one number', async () => {
+    const user = await createUser(api);
+    const roomId = await createRoom(api, user);
+    const start = Date.now() - 60_000;
+    const message = (i: number, seq: number) => ({
+      id: `${start + i}-0`,
+      roomId,
+      seq,
+      senderId: user.id,
+      senderName: user.username,
+      content: `n${i}`,
+      clientMsgId: `n${i}`,
+      createdAt: new Date(start + i).toISOString(),
+    });
+    // Numbers 1-10, then nothing until 5000 (retention, dead letters), and 5005 given twice
+    // (Redis lost its counter before MongoDB had caught up).
+    const all = [
+      ...Array.from({ length: 10 }, (_, i) => message(i, i + 1)),
+      ...Array.from({ length: 6 }, (_, i) => message(10 + i, 5000 + i)),
+      message(16, 5005),
+      message(17, 5006),
+    ];
+    await messages.insertMany(all);
+    for (const limit of [1, 5, 50]) {
+      const history = await fullHistory(api, user, roomId, limit);
+      expect(history.map((m) => m.content)).toEqual(all.map((m) => m.content));
+    }
+  });
+
+  it('pages through a stream tail that holds an undecodable entry', async () => {
+    const user = await createUser(api);
+    const roomId = await createRoom(api, user);
+    const redis = new Redis(process.env.REDIS_URL!);
+    try {
+      const key = RedisKeys.roomStream(roomId);
+      const draft = (i: number) =>
+        JSON.stringify({
+          roomId,
+          seq: i,
+          senderId: user.id,
+          senderName: user.username,
+          content: `s${i}`,
+          clientMsgId: `s${i}`,
+        });
+      for (let i = 1; i <= 8; i++) await redis.xadd(key, `${i}-0`, 'm', i === 6 ? 'not json' : draft(i));
+      const history = await fullHistory(api, user, roomId, 3);
+      expect(history.map((m) => m.content)).toEqual(['s1', 's2', 's3', 's4', 's5', 's7', 's8']);
+    } finally {
+      await redis.quit();
     }
   });
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Collection } from 'mongodb';
-import { publicFile, sortableStreamId, type Message } from '@chat/contracts';
+import { compareStreamIds, publicFile, sortableStreamId, type Message } from '@chat/contracts';
 import { insertNew, upsertAgainOnce, type InsertResult } from './insert-new.js';
 import { MODELS } from './models.token.js';
 import type { MessageDoc, MessagePageDoc, Models, RoomHeadDoc } from './schemas.js';
@@ -18,6 +18,16 @@ export const PAGE_SIZE = 50;
 export const pageOf = (seq: number) => Math.floor(seq / PAGE_SIZE);
 
 const pageKey = (roomId: string, page: number) => `${roomId}:${page}`;
+
+/**
+ * A message's field in its page: its number and its stream id. The id makes two messages that
+ * got one number (after Redis lost a counter that MongoDB had not caught up with) two fields,
+ * so neither overwrites the other.
+ */
+const pageField = (seq: number, id: string) => `m.${seq}_${sortableStreamId(id)}`;
+
+/** Page reads one request may make before it asks the id range instead (a room with big gaps). */
+const MAX_PAGE_READS = 6;
 
 export function toMessageDoc(message: Message): MessageDoc {
   const doc: MessageDoc = {
@@ -104,7 +114,7 @@ export class MessagesRepository {
       if (message.seq === undefined) continue;
       const key = pageKey(message.roomId, pageOf(message.seq));
       const fields = pages.get(key) ?? {};
-      fields[`m.${message.seq}`] = pageEntry(message);
+      fields[pageField(message.seq, message.id)] = pageEntry(message);
       pages.set(key, fields);
       heads.set(message.roomId, Math.max(heads.get(message.roomId) ?? -Infinity, message.seq));
     }
@@ -165,6 +175,9 @@ export class MessagesRepository {
     let batch: Message[] = [];
     const flush = async () => {
       if (!batch.length) return;
+      // Pages first: a run that stops in between leaves the messages unnumbered, and the next
+      // run gives them the same numbers and writes their pages again.
+      await this.writePages(batch, false);
       await upsertAgainOnce(() =>
         this.collection.bulkWrite(
           batch.map((message) => ({
@@ -176,7 +189,6 @@ export class MessagesRepository {
           { ordered: false },
         ),
       );
-      await this.writePages(batch, false);
       batch = [];
     };
     for await (const doc of this.collection.find({})) {
@@ -205,21 +217,40 @@ export class MessagesRepository {
         if (message.seq! >= from && message.seq! <= to) messages.push(message);
       }
     }
-    return messages.sort((a, b) => b.seq! - a.seq!);
+    return messages.sort((a, b) => b.seq! - a.seq! || compareStreamIds(b.id, a.id));
   }
 
   /**
    * Up to `count` persisted messages of the room numbered below `upper`, newest first, down to
    * `lowest` (1, or below for a room whose older messages were numbered later): the pages
-   * holding the `count` numbers below `upper`, then, where numbers are
-   * missing (entries the worker dead-lettered), the pages below, until `count` are found.
+   * holding the `count` numbers below `upper`, then, where numbers are missing (dead letters,
+   * retention), the pages below, until `count` are found; past MAX_PAGE_READS pages, the rest
+   * by id range below the last found (or `belowId`, the id that number `upper` belongs to), so a
+   * request never walks a long gap page by page.
    */
-  async numberedBelow(roomId: string, upper: number, count: number, lowest = 1): Promise<Message[]> {
+  async numberedBelow(
+    roomId: string,
+    upper: number,
+    count: number,
+    lowest = 1,
+    belowId?: string,
+  ): Promise<Message[]> {
     const found: Message[] = [];
-    for (let to = upper - 1; found.length < count && to >= lowest;) {
-      const from = Math.max(lowest, to - (count - found.length) + 1);
-      found.push(...(await this.numbered(roomId, from, to)));
+    // Number `upper` itself may belong to two messages (see pageField): the one older than
+    // `belowId` is below the cursor too.
+    const below = (m: Message) =>
+      m.seq! < upper || (belowId !== undefined && compareStreamIds(m.id, belowId) < 0);
+    let reads = 0;
+    let to = belowId === undefined ? upper - 1 : upper;
+    for (; found.length < count && to >= lowest && reads < MAX_PAGE_READS; reads++) {
+      const from = Math.max(lowest, to - Math.max(count - found.length, PAGE_SIZE) + 1);
+      found.push(...(await this.numbered(roomId, from, to)).filter(below));
       to = from - 1;
+    }
+    if (found.length < count && to >= lowest) {
+      // A long run of missing numbers (retention, dead letters): the rest by id range instead.
+      const older = await this.page(roomId, count - found.length, found[found.length - 1]?.id ?? belowId);
+      found.push(...older.filter((m) => m.seq !== undefined && m.seq >= lowest && below(m)));
     }
     return found;
   }
@@ -252,21 +283,24 @@ export class MessagesRepository {
   }
 
   /**
-   * Deletes up to `batch` messages created before `cutoff`; returns how many. Bounded so that a
+   * Deletes up to `batch` messages created before `cutoff`; returns how many. `numberedOnly`
+   * leaves messages without a number alone (while the layout migration may be writing their
+   * pages, which a deletion would then leave behind). Bounded so that a
    * large purge is many short operations, never one long one.
    */
-  async deleteOlderThan(cutoff: Date, batch: number): Promise<number> {
-    const ids = await this.collection
-      .find({ createdAt: { $lt: cutoff } }, { projection: { _id: 1, roomId: 1, seq: 1 } })
+  async deleteOlderThan(cutoff: Date, batch: number, numberedOnly = false): Promise<number> {
+    const found = await this.collection
+      .find({ createdAt: { $lt: cutoff } }, { projection: { _id: 1, id: 1, roomId: 1, seq: 1 } })
       .limit(batch)
       .toArray();
+    const ids = numberedOnly ? found.filter((doc) => doc.seq !== undefined) : found;
     if (!ids.length) return 0;
     // Out of their pages first: a run that stops in between finds the documents again.
     const unset = new Map<string, Record<string, ''>>();
-    for (const { roomId, seq } of ids) {
+    for (const { id, roomId, seq } of ids) {
       if (seq === undefined) continue;
       const key = pageKey(roomId, pageOf(seq));
-      unset.set(key, { ...unset.get(key), [`m.${seq}`]: '' });
+      unset.set(key, { ...unset.get(key), [pageField(seq, id)]: '' });
     }
     if (unset.size) {
       await this.pages.bulkWrite(

@@ -5,6 +5,7 @@ import type { Collection } from 'mongodb';
 import { Types } from 'mongoose';
 import { isLegacyRoomId, isRoomId } from '@chat/contracts';
 import { insertNew, insertNewAt, upsertAgainOnce } from './insert-new.js';
+import { KeyedQueue } from './keyed-queue.js';
 import { LayoutChange, LayoutMigrations } from './layout-migrations.js';
 import { MODELS } from './models.token.js';
 import {
@@ -61,6 +62,12 @@ const toRoom = (doc: Pick<RoomDoc, '_id' | 'name' | 'createdAt'>): Room => ({
 @Injectable()
 export class RoomsRepository {
   private readonly cache = new LRUCache<string, CachedRoom>({ max: ROOM_CACHE_MAX, ttl: ROOM_TTL_MS });
+  /**
+   * One write at a time to a person's room list from this process: FerretDB applies an update
+   * by reading the document and writing it back, so two at once (two rooms made by one person
+   * at the same moment) could lose one. MongoDB does not need it.
+   */
+  private readonly listWrites = new KeyedQueue();
 
   constructor(
     @Inject(MODELS) private readonly models: Models,
@@ -113,9 +120,9 @@ export class RoomsRepository {
   }
 
   /**
-   * Migration (LayoutChange.messageNumbers): records that every message of the room carries a
-   * number, the lowest being `lowest`; without a room id, for every room not marked yet that
-   * has no unnumbered messages (their lowest number is 1).
+   * Migration (LayoutChange.messageNumbers): records for each room that every message of it
+   * carries a number, the lowest being the one given. (A room made before numbers that had no
+   * messages stays unmarked: the bottom of its history is read by id range.)
    */
   async markNumbered(lowest: Map<string, number>): Promise<void> {
     for (const [roomId, from] of lowest) {
@@ -126,7 +133,6 @@ export class RoomsRepository {
       );
       this.cache.delete(roomId);
     }
-    await this.models.rooms.updateMany({ numbered: { $ne: true } }, { $set: { numbered: true } });
   }
 
   private async cached(roomId: string): Promise<CachedRoom | null> {
@@ -163,11 +169,13 @@ export class RoomsRepository {
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
-    await upsertAgainOnce(() =>
-      this.models.userRooms.updateOne(
-        { _id: userId },
-        { $set: { [`rooms.${roomId}`]: 1 } },
-        { upsert: true },
+    await this.listWrites.run(userId, () =>
+      upsertAgainOnce(() =>
+        this.models.userRooms.updateOne(
+          { _id: userId },
+          { $set: { [`rooms.${roomId}`]: 1 } },
+          { upsert: true },
+        ),
       ),
     );
   }

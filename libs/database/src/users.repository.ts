@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Collection } from 'mongodb';
 import { Types } from 'mongoose';
 import { AppError, ErrorCode } from '@chat/contracts';
-import { insertNew, insertNewAt } from './insert-new.js';
+import { insertNew, insertNewAt, upsertAgainOnce } from './insert-new.js';
 import { LayoutChange, LayoutMigrations } from './layout-migrations.js';
 import { MODELS } from './models.token.js';
 import { isDuplicateKeyError, type Models, type UserDoc, type UsernameDoc } from './schemas.js';
@@ -143,10 +143,12 @@ export class UsersRepository {
   private async findByUsernameField(username: string): Promise<User | null> {
     const doc = await this.models.users.findOne({ username }).lean();
     if (!doc) return null;
-    await this.models.usernames.updateOne(
-      { _id: username },
-      { $set: { userId: String(doc._id) } },
-      { upsert: true },
+    await upsertAgainOnce(() =>
+      this.models.usernames.updateOne(
+        { _id: username },
+        { $set: { userId: String(doc._id) } },
+        { upsert: true },
+      ),
     );
     return toUser(doc);
   }

@@ -40,9 +40,14 @@ export class MessageReader {
   async page(roomId: string, limit: number, before?: string): Promise<MessagePage> {
     const { entries, counter } = await this.tail(roomId, limit + 1, before);
     const fromStream = this.decode(roomId, entries);
-    // Past `limit` stream entries below the cursor, all decodable, the page is complete.
-    if (entries.length > limit && fromStream.length === entries.length)
-      return mergePages(fromStream, [], limit);
+    // Past `limit` stream entries below the cursor, the page is the stream's alone: the entries
+    // below them are not persisted yet either. (An undecodable entry, which the worker
+    // dead-letters, only makes the page shorter; the next one starts below the oldest read.)
+    if (entries.length > limit) {
+      const items = fromStream.slice(0, limit);
+      const last = fromStream.length > limit ? items[items.length - 1]!.id : entries[entries.length - 1]![0];
+      return { items, nextBefore: last };
+    }
     const wanted = limit + 1 - fromStream.length;
     const oldest = fromStream[fromStream.length - 1];
     const upper = oldest ? (oldest.seq ?? null) : await this.upperBound(roomId, counter, before);
@@ -51,7 +56,13 @@ export class MessageReader {
       return mergePages(fromStream, await this.messages.page(roomId, limit + 1, before), limit);
     }
     const lowest = await this.rooms.numberedFrom(roomId);
-    const fromPages = await this.messages.numberedBelow(roomId, upper, wanted, lowest ?? 1);
+    const fromPages = await this.messages.numberedBelow(
+      roomId,
+      upper,
+      wanted,
+      lowest ?? 1,
+      oldest?.id ?? before,
+    );
     if (fromPages.length < wanted && lowest === null) {
       // Below number 1: the room's messages from before numbers, if it has any (by id range;
       // the layout migration may have numbered some below 1 meanwhile: they belong here too).

@@ -50,7 +50,7 @@ for i = 0, #KEYS / 5 - 1 do
     out[#out + 1] = ''
   else
     local seq = redis.call('INCR', KEYS[k + 5])
-    local json = string.sub(ARGV[a + 1], 1, -2) .. ',"seq":' .. seq .. '}'
+    local json = string.sub(ARGV[a + 1], 1, -2) .. ',"seq":' .. string.format('%d', seq) .. '}'
     local id = redis.call('XADD', KEYS[k + 1], '*', ARGV[1], json)
     local record = id .. '\\n' .. json
     redis.call('SET', KEYS[k + 2], record, 'EX', ARGV[2])
@@ -65,24 +65,24 @@ return out
 
 /**
  * Sets a room's counter unless it exists: to the highest number MongoDB holds (ARGV[1]) or the
- * stream's newest entry holds, whichever is higher. KEYS: counter, stream. ARGV: the number
+ * stream's newest 100 entries hold (the newest may be undecodable, or from before numbers),
+ * whichever is higher. KEYS: counter, stream. ARGV: the number
  * MongoDB holds, the stream field.
  */
 const SEED_COUNTER_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local seq = tonumber(ARGV[1])
-local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
-if newest then
-  for f = 1, #newest[2], 2 do
-    if newest[2][f] == ARGV[2] then
-      local ok, draft = pcall(cjson.decode, newest[2][f + 1])
+for _, entry in ipairs(redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 100)) do
+  for f = 1, #entry[2], 2 do
+    if entry[2][f] == ARGV[2] then
+      local ok, draft = pcall(cjson.decode, entry[2][f + 1])
       if ok and type(draft) == 'table' and type(draft.seq) == 'number' and draft.seq > seq then
         seq = draft.seq
       end
     end
   end
 end
-redis.call('SET', KEYS[1], seq)
+redis.call('SET', KEYS[1], string.format('%d', seq))
 return 1
 `;
 
@@ -119,11 +119,6 @@ export interface Backlog {
   rooms: number;
   /** Time of the oldest entry still in a stream, or null when there is none. */
   oldestMs: number | null;
-  /**
-   * Rooms whose oldest entry has no message number: appended by a release before numbers, and
-   * numbered by the layout migration only once persisted.
-   */
-  unnumbered: number;
 }
 
 export interface AppendResult {

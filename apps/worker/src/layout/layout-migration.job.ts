@@ -49,8 +49,8 @@ export class LayoutMigrationJob implements OnApplicationBootstrap, OnApplication
       [LayoutChange.messageNumbers]: async () => {
         // Entries appended by the release before numbers are numbered once persisted: wait
         // for the drain to have moved them.
-        const waiting = (await queue.backlog()).unnumbered;
-        if (waiting) throw new Error(`${waiting} rooms' streams still hold messages without numbers`);
+        const waiting = await queue.countUnnumbered();
+        if (waiting) throw new Error(`the streams still hold ${waiting} messages without numbers`);
         const lowest = await messages.numberUnnumbered();
         await rooms.markNumbered(lowest);
         return [...lowest.values()].reduce((sum, from) => sum - from, 0);

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
-import { FilesRepository, MessagesRepository } from '@chat/database';
+import { FilesRepository, LayoutChange, LayoutMigrations, MessagesRepository } from '@chat/database';
 import { MetricsService } from '@chat/observability';
 import { IntervalJob } from '../schedule/interval-job.js';
 import { FileDeleteClient } from './file-delete.client.js';
@@ -28,6 +28,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     private readonly messages: MessagesRepository,
     private readonly files: FilesRepository,
+    private readonly layout: LayoutMigrations,
     scheduler: SchedulerRegistry,
     private readonly fileService: FileDeleteClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -85,7 +86,12 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
       'retention',
       this.config.RETENTION_BATCH_SIZE,
       async () => {
-        const count = await this.messages.deleteOlderThan(cutoff, this.config.RETENTION_BATCH_SIZE);
+        const numberedOnly = !(await this.layout.isFinished(LayoutChange.messageNumbers));
+        const count = await this.messages.deleteOlderThan(
+          cutoff,
+          this.config.RETENTION_BATCH_SIZE,
+          numberedOnly,
+        );
         total += count;
         this.deleted.inc({ kind: 'message' }, count);
         return count;
