@@ -21,4 +21,5 @@ export const REDIS_DB = {
   web: 4,
   authThrottle: 3,
   fileSafety: 2,
+  layout: 1,
 } as const;

@@ -15,8 +15,9 @@ import {
 } from '@chat/database';
 import { MessageLogModule, MessageReader } from '@chat/message-log';
 import { ObservabilityModule } from '@chat/observability';
-import { RedisModule } from '@chat/redis';
+import { REDIS, RedisModule, type RedisClient } from '@chat/redis';
 import { LayoutMigrationJob } from '../src/layout/layout-migration.job.js';
+import { REDIS_DB, redisDb } from '../../../test/support/isolation.js';
 import { LayoutModule } from '../src/layout/layout.module.js';
 
 /**
@@ -32,14 +33,15 @@ let users: UsersRepository;
 let rooms: RoomsRepository;
 
 /**
- * A database of this file's own: the migrations change every legacy record of a database, so
- * they must not run on the one the other test files share.
+ * Databases of this file's own: the migrations change every legacy record of a database, and
+ * wait for every stream entry without a number to be persisted, so they must not run on the
+ * ones the other test files share.
  */
 function config(): AppConfig {
   const base = loadConfig();
   const url = new URL(base.MONGO_URL);
   url.pathname = `${url.pathname}_layout`;
-  return { ...base, MONGO_URL: url.toString(), LAYOUT_MIGRATIONS: true };
+  return { ...base, MONGO_URL: url.toString(), REDIS_URL: redisDb(REDIS_DB.layout), LAYOUT_MIGRATIONS: true };
 }
 
 async function boot(): Promise<TestingModule> {
@@ -62,6 +64,7 @@ beforeAll(async () => {
   moduleRef = await boot();
   db = moduleRef.get<Connection>(MONGO_CONNECTION).db;
   await db!.dropDatabase();
+  await moduleRef.get<RedisClient>(REDIS).flushdb();
   users = moduleRef.get(UsersRepository);
   rooms = moduleRef.get(RoomsRepository);
 });
