@@ -255,6 +255,35 @@ export class MessagesRepository {
     return found;
   }
 
+  /**
+   * Up to `count` persisted messages of the room numbered above `lower` (the number of the
+   * message `afterId`), oldest first, up to `highest`: the pages holding them, stepping over
+   * missing numbers; past MAX_PAGE_READS pages, the rest by id range.
+   */
+  async numberedAbove(
+    roomId: string,
+    lower: number,
+    count: number,
+    highest: number,
+    afterId: string,
+  ): Promise<Message[]> {
+    const found: Message[] = [];
+    // Number `lower` itself may belong to two messages (see pageField): the newer one is after.
+    const above = (m: Message) => m.seq! > lower || compareStreamIds(m.id, afterId) > 0;
+    let reads = 0;
+    let from = lower;
+    for (; found.length < count && from <= highest && reads < MAX_PAGE_READS; reads++) {
+      const to = Math.min(highest, from + Math.max(count - found.length, PAGE_SIZE) - 1);
+      found.push(...(await this.numbered(roomId, from, to)).filter(above).reverse());
+      from = to + 1;
+    }
+    if (found.length < count && from <= highest) {
+      const newer = await this.after(roomId, found[found.length - 1]?.id ?? afterId, count - found.length);
+      found.push(...newer.filter((m) => m.seq !== undefined && above(m)));
+    }
+    return found.slice(0, count);
+  }
+
   /** The number of a persisted message, or null when it is unknown or has none. */
   async seqOf(roomId: string, id: string): Promise<number | null> {
     const doc = await this.collection.findOne({ _id: messageKey(roomId, id) }, { projection: { seq: 1 } });

@@ -95,7 +95,18 @@ export class MessageReader {
     const fromStream = this.decode(roomId, slice.entries);
     // The stream still reaches back to `after`: nothing of what follows it is only in MongoDB.
     if (slice.complete) return fromStream;
-    const fromDatabase = await this.messages.after(roomId, after, limit);
+    // The persisted ones: by number from the pages when `after` has one, else by id range.
+    const lower = await this.messages.seqOf(roomId, after);
+    const fromDatabase =
+      lower === null
+        ? await this.messages.after(roomId, after, limit)
+        : await this.messages.numberedAbove(
+            roomId,
+            lower,
+            limit,
+            await this.messages.highestSeq(roomId),
+            after,
+          );
     return mergeMessages(fromStream, fromDatabase, 'oldest-first').slice(0, limit);
   }
 

@@ -1,10 +1,11 @@
 import { jest } from '@jest/globals';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ConfigModule, loadConfig, type AppConfig } from '@chat/config';
-import { DatabaseModule, MessagesRepository } from '@chat/database';
+import type { Connection } from 'mongoose';
+import { DatabaseModule, MONGO_CONNECTION, MessagesRepository, RoomsRepository } from '@chat/database';
 import { ObservabilityModule } from '@chat/observability';
 import { decodeEntry } from '@chat/contracts';
-import { MessageAppender, parseMessageRecord } from '@chat/message-log';
+import { MessageAppender, MessageReader, parseMessageRecord } from '@chat/message-log';
 import { RedisKeys, createRedisClient, partitionOf, type RedisClient } from '@chat/redis';
 import { uniqueName } from '../../../test/support/http.js';
 import { waitUntil } from '../../../scripts/harness.mjs';
@@ -36,6 +37,8 @@ beforeAll(async () => {
     subscriber: true,
   });
   stream = new MessageAppender(redis, config, messages);
+  // The clients do not queue commands while connecting: every test starts on ready clients.
+  await waitUntil(() => redis.status === 'ready' && subscriber.status === 'ready', { what: 'Redis' });
 });
 
 afterAll(async () => {
@@ -167,5 +170,39 @@ describe('append', () => {
     } finally {
       down.disconnect();
     }
+  });
+});
+
+describe('replay (MessageReader.after)', () => {
+  it('reads what follows a persisted message from its pages, oldest first, then the stream', async () => {
+    const room = roomId();
+    const sent = [];
+    for (let i = 0; i < 130; i++) sent.push(await stream.append(draft(room, `r${i}`, `m${i}`)));
+    // The worker persisted all of them and deleted the oldest 120 from the stream.
+    const entries = await redis.xrange(RedisKeys.roomStream(room), '-', '+');
+    await messages.insertMany(entries.map(([id, fields]) => decodeEntry(id, fields)));
+    await redis.xdel(RedisKeys.roomStream(room), ...entries.slice(0, 120).map(([id]) => id));
+    // Mark one page entry: the replay must show it, so it read the page, not the documents.
+    const pages = database.get<Connection>(MONGO_CONNECTION).db!.collection('message_pages');
+    const page1 = await pages.findOne({ _id: `${room}:1` as never });
+    const field = Object.keys(page1!.m).find((key) => key.startsWith('70_'))!;
+    await pages.updateOne(
+      { _id: `${room}:1` as never },
+      {
+        $set: {
+          [`m.${field}`]: JSON.stringify({ ...JSON.parse(page1!.m[field]), content: 'from its page' }),
+        },
+      },
+    );
+    const reader = new MessageReader(redis, messages, database.get(RoomsRepository));
+    const contents = sent.map((r, i) => (r.draft.seq === 70 ? 'from its page' : `m${i}`));
+
+    const all = await reader.after(room, sent[4]!.id, 500);
+    expect(all.map((m) => m.content)).toEqual(contents.slice(5));
+    expect(all.map((m) => m.seq)).toEqual(sent.slice(5).map((r) => r.draft.seq));
+    const some = await reader.after(room, sent[59]!.id, 7);
+    expect(some.map((m) => m.seq)).toEqual([61, 62, 63, 64, 65, 66, 67]);
+    const edge = await reader.after(room, sent[117]!.id, 5);
+    expect(edge.map((m) => m.seq)).toEqual([119, 120, 121, 122, 123]);
   });
 });
