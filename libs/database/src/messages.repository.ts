@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Collection } from 'mongodb';
 import { compareStreamIds, publicFile, sortableStreamId, type Message } from '@chat/contracts';
+import { inBatches } from './batches.js';
 import { insertNew, upsertAgainOnce, type InsertResult } from './insert-new.js';
 import { MODELS } from './models.token.js';
 import type { MessageDoc, MessagePageDoc, Models, RoomHeadDoc } from './schemas.js';
@@ -25,6 +26,12 @@ const pageKey = (roomId: string, page: number) => `${roomId}:${page}`;
  * so neither overwrites the other.
  */
 const pageField = (seq: number, id: string) => `m.${seq}_${sortableStreamId(id)}`;
+
+/** The messages the layout migration numbers: without a number, or numbered below 1 by it. */
+const BELOW_ONE = { seq: { $not: { $gt: 0 } } };
+
+/** Messages the layout migration numbers in one write. */
+const MIGRATION_BATCH = 1_000;
 
 /** Page reads one request may make before it asks the id range instead (a room with big gaps). */
 const MAX_PAGE_READS = 6;
@@ -156,9 +163,8 @@ export class MessagesRepository {
     // stopped half-way gives each the same number again.
     const keysByRoom = new Map<string, string[]>();
     const unfinished = new Set<string>();
-    const keys = this.collection.find({}, { projection: { _id: 1, roomId: 1, seq: 1 } });
+    const keys = this.collection.find(BELOW_ONE, { projection: { _id: 1, roomId: 1, seq: 1 } });
     for await (const doc of keys) {
-      if (doc.seq !== undefined && doc.seq > 0) continue;
       if (doc.seq === undefined) unfinished.add(doc.roomId);
       const list = keysByRoom.get(doc.roomId) ?? [];
       list.push(doc._id);
@@ -172,9 +178,13 @@ export class MessagesRepository {
       list.sort();
       list.forEach((key, i) => numbers.set(key, i - list.length));
     }
-    let batch: Message[] = [];
-    const flush = async () => {
-      if (!batch.length) return;
+    const numbered = async function* (docs: AsyncIterable<MessageDoc>) {
+      for await (const doc of docs) {
+        const seq = numbers.get(doc._id);
+        if (seq !== undefined) yield { ...toMessage(doc), seq };
+      }
+    };
+    await inBatches(numbered(this.collection.find(BELOW_ONE)), MIGRATION_BATCH, async (batch) => {
       // Pages first: a run that stops in between leaves the messages unnumbered, and the next
       // run gives them the same numbers and writes their pages again.
       await this.writePages(batch, false);
@@ -183,21 +193,13 @@ export class MessagesRepository {
           batch.map((message) => ({
             updateOne: {
               filter: { _id: messageKey(message.roomId, message.id) },
-              update: { $set: { seq: message.seq! } },
+              update: { $set: { seq: message.seq } },
             },
           })),
           { ordered: false },
         ),
       );
-      batch = [];
-    };
-    for await (const doc of this.collection.find({})) {
-      const seq = numbers.get(doc._id);
-      if (seq === undefined) continue;
-      batch.push({ ...toMessage(doc), seq });
-      if (batch.length >= 1_000) await flush();
-    }
-    await flush();
+    });
     return lowest;
   }
 

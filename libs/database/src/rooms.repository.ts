@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Collection } from 'mongodb';
 import { Types } from 'mongoose';
 import { isLegacyRoomId, isRoomId } from '@chat/contracts';
+import { inBatches } from './batches.js';
 import { insertNew, insertNewAt, upsertAgainOnce } from './insert-new.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { LayoutChange, LayoutMigrations } from './layout-migrations.js';
@@ -193,6 +194,15 @@ export class RoomsRepository {
       this.models.memberships.collection as unknown as Collection<MembershipDoc>,
       pairs.map(({ roomId, userId }) => ({ _id: membershipId(roomId, userId), roomId, userId, joinedAt })),
     );
+    await this.addToRoomLists(pairs);
+  }
+
+  /**
+   * Each person's rooms among `pairs` into their room list: a list is inserted whole when the
+   * person has none yet, the others get a `$set` of each room (on FerretDB an insert costs less
+   * than an update). Idempotent.
+   */
+  private async addToRoomLists(pairs: { roomId: string; userId: string }[]): Promise<void> {
     const byUser = new Map<string, Record<string, 1>>();
     for (const { roomId, userId } of pairs) {
       const rooms = byUser.get(userId) ?? {};
@@ -206,15 +216,17 @@ export class RoomsRepository {
     );
     const existing = duplicateAt.size === duplicates ? lists.filter((_, i) => duplicateAt.has(i)) : lists;
     if (!existing.length) return;
-    await this.models.userRooms.bulkWrite(
-      existing.map(({ _id, rooms }) => ({
-        updateOne: {
-          filter: { _id },
-          update: { $set: Object.fromEntries(Object.keys(rooms).map((roomId) => [`rooms.${roomId}`, 1])) },
-          upsert: true,
-        },
-      })),
-      { ordered: false },
+    await upsertAgainOnce(() =>
+      this.models.userRooms.bulkWrite(
+        existing.map(({ _id, rooms }) => ({
+          updateOne: {
+            filter: { _id },
+            update: { $set: Object.fromEntries(Object.keys(rooms).map((roomId) => [`rooms.${roomId}`, 1])) },
+            upsert: true,
+          },
+        })),
+        { ordered: false },
+      ),
     );
   }
 
@@ -239,36 +251,14 @@ export class RoomsRepository {
    */
   async copyMembershipsToRoomLists(): Promise<number> {
     let copied = 0;
-    let batch: { roomId: string; userId: string }[] = [];
-    const flush = async () => {
-      const byUser = new Map<string, Record<string, 1>>();
-      for (const { roomId, userId } of batch) {
-        const rooms = byUser.get(userId) ?? {};
-        rooms[`rooms.${roomId}`] = 1;
-        byUser.set(userId, rooms);
-      }
-      if (byUser.size) {
-        await upsertAgainOnce(() =>
-          this.models.userRooms.bulkWrite(
-            [...byUser].map(([userId, set]) => ({
-              updateOne: { filter: { _id: userId }, update: { $set: set }, upsert: true },
-            })),
-            { ordered: false },
-          ),
-        );
-      }
-      copied += batch.length;
-      batch = [];
-    };
-    const cursor = this.models.memberships
+    const memberships = this.models.memberships
       .find({}, { roomId: 1, userId: 1 })
       .lean()
       .cursor({ batchSize: MIGRATION_BATCH });
-    for await (const doc of cursor) {
-      batch.push({ roomId: doc.roomId, userId: doc.userId });
-      if (batch.length >= MIGRATION_BATCH) await flush();
-    }
-    await flush();
+    await inBatches(memberships, MIGRATION_BATCH, async (batch) => {
+      await this.addToRoomLists(batch);
+      copied += batch.length;
+    });
     return copied;
   }
 }

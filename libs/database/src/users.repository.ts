@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Collection } from 'mongodb';
 import { Types } from 'mongoose';
 import { AppError, ErrorCode } from '@chat/contracts';
+import { inBatches } from './batches.js';
 import { insertNew, insertNewAt, upsertAgainOnce } from './insert-new.js';
 import { LayoutChange, LayoutMigrations } from './layout-migrations.js';
 import { MODELS } from './models.token.js';
@@ -105,19 +106,13 @@ export class UsersRepository {
    */
   async keyAllUsernames(): Promise<number> {
     let written = 0;
-    let batch: UsernameDoc[] = [];
-    const flush = async () => {
+    const users = this.models.users.find({}, { username: 1 }).lean().cursor({ batchSize: MIGRATION_BATCH });
+    await inBatches(users, MIGRATION_BATCH, async (batch) => {
+      const keys = batch.map((doc) => ({ _id: doc.username, userId: String(doc._id) }));
       written += (
-        await insertNew(this.models.usernames.collection as unknown as Collection<UsernameDoc>, batch)
+        await insertNew(this.models.usernames.collection as unknown as Collection<UsernameDoc>, keys)
       ).inserted;
-      batch = [];
-    };
-    const cursor = this.models.users.find({}, { username: 1 }).lean().cursor({ batchSize: MIGRATION_BATCH });
-    for await (const doc of cursor) {
-      batch.push({ _id: doc.username, userId: String(doc._id) });
-      if (batch.length >= MIGRATION_BATCH) await flush();
-    }
-    await flush();
+    });
     return written;
   }
 

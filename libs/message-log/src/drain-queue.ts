@@ -139,10 +139,7 @@ export class DrainQueue {
   async countUnnumbered(): Promise<number> {
     let count = 0;
     for (let partition = 0; partition < STREAM_PARTITIONS; partition++) {
-      let cursor = '0';
-      do {
-        const [next, rooms] = await this.redis.sscan(RedisKeys.dirtyRooms(partition), cursor, 'COUNT', 500);
-        cursor = next;
+      for await (const rooms of this.dirtyRoomBatches(partition)) {
         for (const roomId of rooms) {
           let start = '-';
           for (;;) {
@@ -158,7 +155,7 @@ export class DrainQueue {
             start = `(${entries[entries.length - 1]![0]}`;
           }
         }
-      } while (cursor !== '0');
+      }
     }
     return count;
   }
@@ -180,11 +177,7 @@ export class DrainQueue {
 
   private async partitionBacklog(partition: number): Promise<Backlog> {
     const result: Backlog = { messages: 0, rooms: 0, oldestMs: null };
-    let cursor = '0';
-    do {
-      const [next, rooms] = await this.redis.sscan(RedisKeys.dirtyRooms(partition), cursor, 'COUNT', 500);
-      cursor = next;
-      if (!rooms.length) continue;
+    for await (const rooms of this.dirtyRoomBatches(partition)) {
       const pipeline = this.redis.pipeline();
       for (const roomId of rooms) {
         pipeline.xlen(RedisKeys.roomStream(roomId));
@@ -200,8 +193,18 @@ export class DrainQueue {
         const ms = first ? (parseStreamId(first[0])?.ms ?? null) : null;
         if (ms !== null && (result.oldestMs === null || ms < result.oldestMs)) result.oldestMs = ms;
       }
-    } while (cursor !== '0');
+    }
     return result;
+  }
+
+  /** The dirty rooms of one partition, a few hundred at a time (SSCAN: never one long command). */
+  private async *dirtyRoomBatches(partition: number): AsyncGenerator<string[]> {
+    let cursor = '0';
+    do {
+      const [next, rooms] = await this.redis.sscan(RedisKeys.dirtyRooms(partition), cursor, 'COUNT', 500);
+      cursor = next;
+      if (rooms.length) yield rooms;
+    } while (cursor !== '0');
   }
 }
 

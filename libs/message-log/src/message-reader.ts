@@ -96,17 +96,14 @@ export class MessageReader {
     // The stream still reaches back to `after`: nothing of what follows it is only in MongoDB.
     if (slice.complete) return fromStream;
     // The persisted ones: by number from the pages when `after` has one, else by id range.
-    const lower = await this.messages.seqOf(roomId, after);
+    const [lower, highest] = await Promise.all([
+      this.messages.seqOf(roomId, after),
+      this.messages.highestSeq(roomId),
+    ]);
     const fromDatabase =
       lower === null
         ? await this.messages.after(roomId, after, limit)
-        : await this.messages.numberedAbove(
-            roomId,
-            lower,
-            limit,
-            await this.messages.highestSeq(roomId),
-            after,
-          );
+        : await this.messages.numberedAbove(roomId, lower, limit, highest, after);
     return mergeMessages(fromStream, fromDatabase, 'oldest-first').slice(0, limit);
   }
 
