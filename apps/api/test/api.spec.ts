@@ -264,6 +264,48 @@ describe('history', () => {
     });
   });
 
+  /** What the worker does for one room: persist its oldest `count` entries, then XDEL them. */
+  async function drainOldest(roomId: string, count: number): Promise<number> {
+    const [[, entries]] = [...(await queue.readOldest([roomId], count))];
+    if (!entries.length) return 0;
+    await messages.insertMany(entries.map(([id, fields]) => decodeEntry(id, fields)));
+    await queue.delete(new Map([[roomId, entries.map(([id]) => id)]]));
+    return entries.length;
+  }
+
+  it('stays exact while the worker moves messages, page after page, with pages kept in memory', async () => {
+    const user = await createUser(api);
+    const roomId = await createRoom(api, user);
+    const sent = await send(user, roomId, 60);
+    await drainOldest(roomId, 60);
+    // Page 1 (numbers 50-99) is read and kept while it holds 50-60 only.
+    const expectExact = async (limit: number) => {
+      const history = await fullHistory(api, user, roomId, limit);
+      expect(history.map((m) => m.id)).toEqual(sent.map((m) => m.id));
+    };
+    await expectExact(50);
+    // More arrive and are persisted: the kept page does not hold them, so it is read again.
+    sent.push(...(await send(user, roomId, 10)));
+    await drainOldest(roomId, 10);
+    await expectExact(50);
+    await expectExact(7);
+
+    // And while the worker drains, in small batches, a backlog of 150: every read is exact.
+    sent.push(...(await send(user, roomId, 150)));
+    let draining = true;
+    const worker = (async () => {
+      while (await drainOldest(roomId, 9)) await new Promise((r) => setImmediate(r));
+      draining = false;
+    })();
+    let reads = 0;
+    do {
+      await expectExact(reads % 2 ? 20 : 50);
+      reads++;
+    } while (draining);
+    await worker;
+    await expectExact(50);
+  });
+
   it('reads persisted messages from their pages, past numbers the worker dead-lettered', async () => {
     const user = await createUser(api);
     const roomId = await createRoom(api, user);

@@ -4,6 +4,7 @@ import { compareStreamIds, publicFile, sortableStreamId, type Message } from '@c
 import { inBatches } from './batches.js';
 import { insertNew, upsertAgainOnce, type InsertResult } from './insert-new.js';
 import { MODELS } from './models.token.js';
+import { PageCache, type PagesView } from './page-cache.js';
 import type { MessageDoc, MessagePageDoc, Models, RoomHeadDoc } from './schemas.js';
 
 export function messageKey(roomId: string, id: string): string {
@@ -87,6 +88,7 @@ export class MessagesRepository {
 
   private readonly pages: Collection<MessagePageDoc>;
   private readonly heads: Collection<RoomHeadDoc>;
+  private readonly cache = new PageCache();
 
   constructor(@Inject(MODELS) models: Models) {
     this.collection = models.messages.collection as unknown as Collection<MessageDoc>;
@@ -205,21 +207,33 @@ export class MessagesRepository {
 
   /**
    * The persisted messages of the room numbered `from` to `to` (inclusive), newest first: the
-   * pages that hold them, each one keyed read, in parallel.
+   * pages that hold them, each from this process's cache when `view` says it still answers, else
+   * one keyed read, in parallel.
    */
-  private async numbered(roomId: string, from: number, to: number): Promise<Message[]> {
-    const keys: string[] = [];
-    for (let page = pageOf(to); page >= pageOf(from); page--) keys.push(pageKey(roomId, page));
-    const docs = await Promise.all(keys.map((_id) => this.pages.findOne({ _id })));
-    const messages: Message[] = [];
-    for (const doc of docs) {
-      if (!doc) continue;
-      for (const json of Object.values(doc.m)) {
-        const message = toMessage(JSON.parse(json) as MessageDoc);
-        if (message.seq! >= from && message.seq! <= to) messages.push(message);
-      }
-    }
+  private async numbered(roomId: string, from: number, to: number, view?: PagesView): Promise<Message[]> {
+    const reads: Array<Promise<Message[]>> = [];
+    for (let page = pageOf(to); page >= pageOf(from); page--)
+      reads.push(this.readPage(pageKey(roomId, page), Math.min(to, (page + 1) * PAGE_SIZE - 1), view));
+    const messages = (await Promise.all(reads))
+      .flat()
+      .filter((message) => message.seq! >= from && message.seq! <= to);
     return messages.sort((a, b) => b.seq! - a.seq! || compareStreamIds(b.id, a.id));
+  }
+
+  private async readPage(key: string, upTo: number, view?: PagesView): Promise<Message[]> {
+    const cached = view && this.cache.get(key, view, upTo);
+    if (cached) return cached;
+    const doc = await this.pages.findOne({ _id: key });
+    const fields = Object.values(doc?.m ?? {});
+    const messages = fields.map((json) => toMessage(JSON.parse(json) as MessageDoc));
+    if (view)
+      this.cache.set(
+        key,
+        view,
+        messages,
+        fields.reduce((bytes, json) => bytes + json.length, 0),
+      );
+    return messages;
   }
 
   /**
@@ -236,6 +250,7 @@ export class MessagesRepository {
     count: number,
     lowest = 1,
     belowId?: string,
+    view?: PagesView,
   ): Promise<Message[]> {
     const found: Message[] = [];
     // Number `upper` itself may belong to two messages (see pageField): the one older than
@@ -246,7 +261,7 @@ export class MessagesRepository {
     let to = belowId === undefined ? upper - 1 : upper;
     for (; found.length < count && to >= lowest && reads < MAX_PAGE_READS; reads++) {
       const from = Math.max(lowest, to - Math.max(count - found.length, PAGE_SIZE) + 1);
-      found.push(...(await this.numbered(roomId, from, to)).filter(below));
+      found.push(...(await this.numbered(roomId, from, to, view)).filter(below));
       to = from - 1;
     }
     if (found.length < count && to >= lowest) {
@@ -268,6 +283,7 @@ export class MessagesRepository {
     count: number,
     highest: number,
     afterId: string,
+    view?: PagesView,
   ): Promise<Message[]> {
     const found: Message[] = [];
     // Number `lower` itself may belong to two messages (see pageField): the newer one is after.
@@ -276,7 +292,7 @@ export class MessagesRepository {
     let from = lower;
     for (; found.length < count && from <= highest && reads < MAX_PAGE_READS; reads++) {
       const to = Math.min(highest, from + Math.max(count - found.length, PAGE_SIZE) - 1);
-      found.push(...(await this.numbered(roomId, from, to)).filter(above).reverse());
+      found.push(...(await this.numbered(roomId, from, to, view)).filter(above).reverse());
       from = to + 1;
     }
     if (found.length < count && from <= highest) {
@@ -288,6 +304,8 @@ export class MessagesRepository {
 
   /** The number of a persisted message, or null when it is unknown or has none. */
   async seqOf(roomId: string, id: string): Promise<number | null> {
+    const known = this.cache.seqOf(roomId, id);
+    if (known !== undefined) return known;
     const doc = await this.collection.findOne({ _id: messageKey(roomId, id) }, { projection: { seq: 1 } });
     return doc?.seq ?? null;
   }
@@ -314,18 +332,23 @@ export class MessagesRepository {
   }
 
   /**
-   * Deletes up to `batch` messages created before `cutoff`; returns how many. `numberedOnly`
+   * Deletes up to `batch` messages created before `cutoff`; returns how many, and the rooms whose
+   * pages it changed (their page version must change: see PageVersions). `numberedOnly`
    * leaves messages without a number alone (while the layout migration may be writing their
    * pages, which a deletion would then leave behind). Bounded so that a
    * large purge is many short operations, never one long one.
    */
-  async deleteOlderThan(cutoff: Date, batch: number, numberedOnly = false): Promise<number> {
+  async deleteOlderThan(
+    cutoff: Date,
+    batch: number,
+    numberedOnly = false,
+  ): Promise<{ deleted: number; rooms: string[] }> {
     const found = await this.collection
       .find({ createdAt: { $lt: cutoff } }, { projection: { _id: 1, id: 1, roomId: 1, seq: 1 } })
       .limit(batch)
       .toArray();
     const ids = numberedOnly ? found.filter((doc) => doc.seq !== undefined) : found;
-    if (!ids.length) return 0;
+    if (!ids.length) return { deleted: 0, rooms: [] };
     // Out of their pages first: a run that stops in between finds the documents again.
     const unset = new Map<string, Record<string, ''>>();
     for (const { id, roomId, seq } of ids) {
@@ -342,7 +365,7 @@ export class MessagesRepository {
       );
     }
     const result = await this.collection.deleteMany({ _id: { $in: ids.map((doc) => doc._id) } });
-    return result.deletedCount;
+    return { deleted: result.deletedCount, rooms: [...new Set(ids.map((doc) => doc.roomId))] };
   }
 
   /**

@@ -38,7 +38,7 @@ export class MessageReader {
 
   /** A page of the room's history, newest first, strictly before `before` (the newest without). */
   async page(roomId: string, limit: number, before?: string): Promise<MessagePage> {
-    const { entries, counter } = await this.tail(roomId, limit + 1, before);
+    const { entries, counter, version } = await this.tail(roomId, limit + 1, before);
     const fromStream = this.decode(roomId, entries);
     // Past `limit` stream entries below the cursor, the page is the stream's alone: the entries
     // below them are not persisted yet either. (An undecodable entry, which the worker
@@ -56,12 +56,18 @@ export class MessageReader {
       return mergePages(fromStream, await this.messages.page(roomId, limit + 1, before), limit);
     }
     const lowest = await this.rooms.numberedFrom(roomId);
+    // Everything numbered below `upper` had left the stream, so had been persisted, before the
+    // pages are read: what a cached page must hold to answer them (see PageCache).
     const fromPages = await this.messages.numberedBelow(
       roomId,
       upper,
       wanted,
       lowest ?? 1,
       oldest?.id ?? before,
+      {
+        version,
+        persistedBelow: upper,
+      },
     );
     if (fromPages.length < wanted && lowest === null) {
       // Below number 1: the room's messages from before numbers, if it has any (by id range;
@@ -96,14 +102,19 @@ export class MessageReader {
     // The stream still reaches back to `after`: nothing of what follows it is only in MongoDB.
     if (slice.complete) return fromStream;
     // The persisted ones: by number from the pages when `after` has one, else by id range.
-    const [lower, highest] = await Promise.all([
+    const [lower, highest, version] = await Promise.all([
       this.messages.seqOf(roomId, after),
       this.messages.highestSeq(roomId),
+      this.pagesVersion(roomId),
     ]);
+    // The room's head is raised after its pages are written: everything up to it is in them.
     const fromDatabase =
       lower === null
         ? await this.messages.after(roomId, after, limit)
-        : await this.messages.numberedAbove(roomId, lower, limit, highest, after);
+        : await this.messages.numberedAbove(roomId, lower, limit, highest, after, {
+            version,
+            persistedBelow: highest + 1,
+          });
     return mergeMessages(fromStream, fromDatabase, 'oldest-first').slice(0, limit);
   }
 
@@ -140,21 +151,32 @@ export class MessageReader {
 
   /**
    * Newest entries of a room strictly older than `before` (or the newest of all), newest first,
-   * and the room's counter read in the same round trip.
+   * with the room's counter and page version, in one round trip. The counter is read BEFORE the
+   * stream: when the stream then holds nothing, every message up to the counter has been drained
+   * (one appended in between is numbered above it).
    */
   private async tail(
     roomId: string,
     count: number,
     before?: string,
-  ): Promise<{ entries: StreamEntry[]; counter: string | null }> {
+  ): Promise<{ entries: StreamEntry[]; counter: string | null; version: string }> {
     const replies =
       (await this.redis
         .pipeline()
-        .xrevrange(RedisKeys.roomStream(roomId), before ? `(${before}` : '+', '-', 'COUNT', count)
         .get(RedisKeys.roomSeq(roomId))
+        .get(RedisKeys.roomPagesVersion(roomId))
+        .xrevrange(RedisKeys.roomStream(roomId), before ? `(${before}` : '+', '-', 'COUNT', count)
         .exec()) ?? [];
     for (const [error] of replies) if (error) throw error;
-    return { entries: replies[0]?.[1] as StreamEntry[], counter: replies[1]?.[1] as string | null };
+    return {
+      counter: replies[0]?.[1] as string | null,
+      version: (replies[1]?.[1] as string | null) ?? '0',
+      entries: replies[2]?.[1] as StreamEntry[],
+    };
+  }
+
+  private async pagesVersion(roomId: string): Promise<string> {
+    return (await this.redis.get(RedisKeys.roomPagesVersion(roomId))) ?? '0';
   }
 
   private decode(roomId: string, entries: StreamEntry[]): Message[] {

@@ -28,6 +28,12 @@ export const RedisKeys = {
    * when missing (see the append script); never expires.
    */
   roomSeq: (roomId: string) => `chat:${tag(roomId)}:seq:${roomId}`,
+  /**
+   * The room's page version: changed by every write that takes messages out of the room's
+   * history pages or changes them (retention), never by appends. Readers keep pages in memory
+   * only under the version they read them at (see PageCache in @chat/database).
+   */
+  roomPagesVersion: (roomId: string) => `chat:${tag(roomId)}:pagesv:${roomId}`,
   /** Sharded pub/sub channel on which the append script publishes each new message of the room. */
   roomChannel: (roomId: string) => `chat:${tag(roomId)}:live:${roomId}`,
   /** The worker that currently drains the room (a lease with expiry). */

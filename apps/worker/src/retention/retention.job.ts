@@ -8,6 +8,7 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { FilesRepository, LayoutChange, LayoutMigrations, MessagesRepository } from '@chat/database';
+import { PageVersions } from '@chat/message-log';
 import { MetricsService } from '@chat/observability';
 import { IntervalJob } from '../schedule/interval-job.js';
 import { FileDeleteClient } from './file-delete.client.js';
@@ -29,6 +30,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly messages: MessagesRepository,
     private readonly files: FilesRepository,
     private readonly layout: LayoutMigrations,
+    private readonly pageVersions: PageVersions,
     scheduler: SchedulerRegistry,
     private readonly fileService: FileDeleteClient,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -87,11 +89,14 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
       this.config.RETENTION_BATCH_SIZE,
       async () => {
         const numberedOnly = !(await this.layout.isFinished(LayoutChange.messageNumbers));
-        const count = await this.messages.deleteOlderThan(
+        const { deleted: count, rooms } = await this.messages.deleteOlderThan(
           cutoff,
           this.config.RETENTION_BATCH_SIZE,
           numberedOnly,
         );
+        // Readers stop using pages they keep of these rooms (a run that stops before this
+        // leaves them for at most the cache's time limit).
+        await this.pageVersions.changed(rooms);
         total += count;
         this.deleted.inc({ kind: 'message' }, count);
         return count;
