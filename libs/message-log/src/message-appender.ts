@@ -4,7 +4,13 @@ import { APP_CONFIG, type AppConfig } from '@chat/config';
 import { STREAM_FIELD, encodeDraft, type MessageDraft } from '@chat/contracts';
 import { MessagesRepository } from '@chat/database';
 import { REDIS, RedisKeys, partitionOf, type RedisClient } from '@chat/redis';
-import { parseMessageRecord, withScripts, type AppendResult, type ScriptClient } from './room-streams.js';
+import {
+  parseMessageRecord,
+  seedCounter,
+  withScripts,
+  type AppendResult,
+  type ScriptClient,
+} from './room-streams.js';
 
 /**
  * Appends made in the same turn of the event loop go to Redis as one script call (per cluster
@@ -144,13 +150,7 @@ export class MessageAppender {
 
   /** Sets the room's counter, unless it exists, to the highest number given in the room so far. */
   async seedCounter(roomId: string): Promise<void> {
-    const persisted = await this.messages.highestSeq(roomId);
-    await this.redis.chatSeedCounter(
-      RedisKeys.roomSeq(roomId),
-      RedisKeys.roomStream(roomId),
-      persisted,
-      STREAM_FIELD,
-    );
+    await seedCounter(this.redis, this.messages, roomId);
   }
 
   /** The message already stored for (sender, clientMsgId), if any: lets a retried file send skip its upload. */

@@ -9,7 +9,7 @@ import {
 import { MessagesRepository, RoomsRepository } from '@chat/database';
 import { REDIS, RedisKeys, type RedisClient } from '@chat/redis';
 import { mergePages } from './merge-pages.js';
-import type { StreamEntry, StreamSlice } from './room-streams.js';
+import { seedCounter, type StreamEntry, type StreamSlice } from './room-streams.js';
 
 /**
  * Reads a room's messages where they are: the newest in the room's Redis stream (not yet
@@ -86,7 +86,10 @@ export class MessageReader {
    */
   private async upperBound(roomId: string, counter: string | null, before?: string): Promise<number | null> {
     if (before === undefined) {
-      const newest = counter !== null ? Number(counter) : await this.messages.highestSeq(roomId);
+      // Without a counter, what MongoDB holds: the stream was empty when read, and the room's head
+      // is raised only after its pages are written.
+      const newest =
+        counter !== null ? Number(counter) : await seedCounter(this.redis, this.messages, roomId);
       return newest + 1;
     }
     const persisted = await this.messages.seqOf(roomId, before);

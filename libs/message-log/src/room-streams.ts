@@ -1,6 +1,7 @@
 import { Cluster, type ChainableCommander } from 'ioredis';
-import { parseDraft, type MessageDraft } from '@chat/contracts';
-import { partitionOf, type RedisClient } from '@chat/redis';
+import { STREAM_FIELD, parseDraft, type MessageDraft } from '@chat/contracts';
+import type { MessagesRepository } from '@chat/database';
+import { RedisKeys, partitionOf, type RedisClient } from '@chat/redis';
 
 // The room streams as Redis holds them: the Lua scripts, the shapes of what they return, and
 // pipelines per cluster slot. Shared by MessageAppender, MessageReader and DrainQueue.
@@ -161,6 +162,27 @@ export function withScripts(redis: RedisClient): ScriptClient {
     redis.defineCommand('chatDeadLetter', { numberOfKeys: 2, lua: DEAD_LETTER_SCRIPT });
   }
   return redis as ScriptClient;
+}
+
+/**
+ * Sets the room's counter, unless it exists, to the highest number given in the room so far (what
+ * MongoDB holds, or the stream's newest entries); returns what MongoDB holds. The appender calls it
+ * before it numbers a room whose counter is missing, the reader when it finds one missing (Redis
+ * lost it, or the messages came into MongoDB another way), so that later reads need no MongoDB.
+ */
+export async function seedCounter(
+  redis: RedisClient,
+  messages: MessagesRepository,
+  roomId: string,
+): Promise<number> {
+  const persisted = await messages.highestSeq(roomId);
+  await withScripts(redis).chatSeedCounter(
+    RedisKeys.roomSeq(roomId),
+    RedisKeys.roomStream(roomId),
+    persisted,
+    STREAM_FIELD,
+  );
+  return persisted;
 }
 
 /**

@@ -110,3 +110,18 @@ it('keeps the pages it read until the room’s page version changes', async () =
   await new PageVersions(redis).changed([room]);
   expect((await newest())[0]).toBe('m78');
 });
+
+it('sets a missing counter again from what MongoDB holds, so later pages need no MongoDB for it', async () => {
+  const room = roomId();
+  const ids = await send(room, 30);
+  await drainOldest(room, 30);
+  await redis.del(RedisKeys.roomSeq(room)); // as after a Redis restart without persistence
+  expect((await history(room, 50)).map((m) => m.id)).toEqual(ids);
+  expect(await redis.get(RedisKeys.roomSeq(room))).toBe('30');
+  const [next] = await send(room, 1);
+  const newest = await reader.page(room, 2);
+  expect(newest.items.map((m) => [m.id, m.seq])).toEqual([
+    [next, 31],
+    [ids[29], 30],
+  ]);
+});
