@@ -8,14 +8,14 @@ FROM ${NODE_IMAGE} AS build
 ARG APP
 RUN test -n "$APP" || (echo "build with --build-arg APP=api|socket|file|worker" && exit 1)
 WORKDIR /repo
-COPY package.json package-lock.json ./
-RUN npm install --no-audit --no-fund
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci
 COPY .swcrc tsconfig.base.json ./
 COPY libs libs
 COPY proto proto
 COPY apps/${APP}/src apps/${APP}/src
 RUN npx swc apps/${APP}/src libs -d dist --config-file .swcrc --ignore '**/*.spec.ts' --quiet \
- && npm prune --omit=dev --no-audit --no-fund
+ && npm prune --omit=dev
 
 FROM ${NODE_IMAGE}
 ARG APP

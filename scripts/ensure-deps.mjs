@@ -9,10 +9,10 @@ export function ensureDeps() {
   const marker = join(ROOT_DIR, 'node_modules', '.package-lock.json');
   const lock = join(ROOT_DIR, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  // `npm install` honours package-lock.json; `npm ci` is avoided because npm 11 writes @swc/core's
-  // lock entry without its platform binaries and then refuses that same lock in `npm ci`.
-  console.log('[setup] installing dependencies (npm install from package-lock.json)');
-  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+  // `npm ci`: exactly what package-lock.json says (which holds every platform's optional
+  // packages), without rewriting it; a lockfile out of step with package.json is an error.
+  console.log('[setup] installing dependencies (npm ci, from package-lock.json)');
+  const result = spawnSync('npm', ['ci'], {
     cwd: ROOT_DIR,
     stdio: 'inherit',
   });

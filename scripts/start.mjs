@@ -9,6 +9,7 @@ import { build, ensureDeps } from './ensure-deps.mjs';
 import { APPS, ROOT_DIR, appEntry, nodeFlags } from './paths.mjs';
 import { stopOnSignals, supervise } from './supervisor.mjs';
 import { answers, waitUntil } from './harness.mjs';
+import { treeState, warnOfChanges } from './git-tree.mjs';
 
 const selected = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 for (const app of selected) {
@@ -20,6 +21,7 @@ for (const app of selected) {
 const apps = selected.length ? selected.filter((app) => app !== 'web') : APPS;
 const serveWeb = !selected.length || selected.includes('web');
 
+const tree = treeState();
 ensureDeps();
 build();
 const { ensureInfra } = await import('./infra.mjs');
@@ -72,6 +74,8 @@ await waitUntil(
   { what: 'the apps to answer', timeoutMs: 60_000, intervalMs: 300 },
 ).catch(() => {}); // reported below
 if (!supervisor.stopping) {
+  // Installing, building, starting the databases and the apps must not change the checkout.
+  warnOfChanges(tree, 'npm start');
   if (pending.size) console.warn(`[start] not healthy after 60 s: ${[...pending].join(', ')}`);
   console.log('[start] ready:');
   if (apps.includes('api'))

@@ -4,12 +4,14 @@
 // and, for e2e and system, a build. Other arguments go to jest. Jest's global setup starts Redis
 // and a MongoDB-protocol server when none answers.
 import { build, ensureDeps, run } from './ensure-deps.mjs';
+import { treeState, warnOfChanges } from './git-tree.mjs';
 
 const TIERS = ['unit', 'integration', 'e2e', 'system'];
 const args = process.argv.slice(2);
 const tiers = args.filter((arg) => TIERS.includes(arg));
 const jestArgs = args.filter((arg) => !TIERS.includes(arg));
 
+const tree = treeState();
 ensureDeps();
 if (!tiers.length) {
   run(process.execPath, ['scripts/gen-proto.mjs', '--check']);
@@ -38,3 +40,6 @@ run(process.execPath, [
   // Last: --selectProjects takes every name that follows it.
   ...(tiers.length ? ['--selectProjects', ...tiers] : []),
 ]);
+// A run must leave the checkout as it found it: nothing tracked changed, nothing new unignored.
+// An error under CI (a clean clone nobody edits); elsewhere the developer may be editing meanwhile.
+if (warnOfChanges(tree, 'the test run').length && process.env.CI === 'true') process.exit(1);
