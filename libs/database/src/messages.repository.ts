@@ -4,6 +4,7 @@ import { compareStreamIds, publicFile, sortableStreamId, type Message } from '@c
 import { inBatches } from './batches.js';
 import { insertNew, upsertAgainOnce, type InsertResult } from './insert-new.js';
 import { MODELS } from './models.token.js';
+import { updateById } from './update-by-id.js';
 import { PageCache, type PagesView } from './page-cache.js';
 import type { MessageDoc, MessagePageDoc, Models, RoomHeadDoc } from './schemas.js';
 
@@ -130,18 +131,14 @@ export class MessagesRepository {
     if (!pages.size) return;
     await upsertAgainOnce(() =>
       this.pages.bulkWrite(
-        [...pages].map(([key, fields]) => ({
-          updateOne: { filter: { _id: key }, update: { $set: fields }, upsert: true },
-        })),
+        [...pages].map(([key, fields]) => updateById<MessagePageDoc>(key, { $set: fields }, true)),
         { ordered: false },
       ),
     );
     if (!raiseHeads) return;
     await upsertAgainOnce(() =>
       this.heads.bulkWrite(
-        [...heads].map(([roomId, seq]) => ({
-          updateOne: { filter: { _id: roomId }, update: { $max: { seq } }, upsert: true },
-        })),
+        [...heads].map(([roomId, seq]) => updateById<RoomHeadDoc>(roomId, { $max: { seq } }, true)),
         { ordered: false },
       ),
     );
@@ -192,12 +189,9 @@ export class MessagesRepository {
       await this.writePages(batch, false);
       await upsertAgainOnce(() =>
         this.collection.bulkWrite(
-          batch.map((message) => ({
-            updateOne: {
-              filter: { _id: messageKey(message.roomId, message.id) },
-              update: { $set: { seq: message.seq } },
-            },
-          })),
+          batch.map((message) =>
+            updateById<MessageDoc>(messageKey(message.roomId, message.id), { $set: { seq: message.seq } }),
+          ),
           { ordered: false },
         ),
       );
@@ -358,9 +352,7 @@ export class MessagesRepository {
     }
     if (unset.size) {
       await this.pages.bulkWrite(
-        [...unset].map(([key, fields]) => ({
-          updateOne: { filter: { _id: key }, update: { $unset: fields } },
-        })),
+        [...unset].map(([key, fields]) => updateById<MessagePageDoc>(key, { $unset: fields })),
         { ordered: false },
       );
     }

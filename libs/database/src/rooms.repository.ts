@@ -9,6 +9,7 @@ import { insertNew, insertNewAt, upsertAgainOnce } from './insert-new.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { LayoutChange, LayoutMigrations } from './layout-migrations.js';
 import { MODELS } from './models.token.js';
+import { updateById } from './update-by-id.js';
 import {
   isDuplicateKeyError,
   type MembershipDoc,
@@ -218,13 +219,13 @@ export class RoomsRepository {
     if (!existing.length) return;
     await upsertAgainOnce(() =>
       this.models.userRooms.bulkWrite(
-        existing.map(({ _id, rooms }) => ({
-          updateOne: {
-            filter: { _id },
-            update: { $set: Object.fromEntries(Object.keys(rooms).map((roomId) => [`rooms.${roomId}`, 1])) },
-            upsert: true,
-          },
-        })),
+        existing.map(({ _id, rooms }) =>
+          updateById<UserRoomsDoc>(
+            _id,
+            { $set: Object.fromEntries(Object.keys(rooms).map((roomId) => [`rooms.${roomId}`, 1])) },
+            true,
+          ),
+        ),
         { ordered: false },
       ),
     );

@@ -2,7 +2,13 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { Types, type Connection } from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { ConfigModule, loadConfig } from '@chat/config';
-import { DatabaseModule, MONGO_CONNECTION, RoomsRepository, UsersRepository } from '@chat/database';
+import {
+  DatabaseModule,
+  MONGO_CONNECTION,
+  MessagesRepository,
+  RoomsRepository,
+  UsersRepository,
+} from '@chat/database';
 import { ObservabilityModule } from '@chat/observability';
 
 /**
@@ -102,4 +108,29 @@ it('adds to a room list that exists, and changes nothing when added again', asyn
     rooms: { [first.id]: 1, [second!.id]: 1 },
   });
   expect(await db!.collection('memberships').countDocuments({ userId: user })).toBe(2);
+});
+
+it('persists a batch that updates the pages and heads of 150 rooms at once (FerretDB: one connection per matched updateOne)', async () => {
+  const messages = moduleRef.get(MessagesRepository);
+  // Recent messages: the worker's retention test deletes whatever is old in the shared database.
+  const now = Date.now();
+  const rooms150 = Array.from({ length: 150 }, () => randomUUID());
+  const batch = (seq: number) =>
+    rooms150.map((roomId, r) => ({
+      id: `${now + seq * 1000 + r}-0`,
+      roomId,
+      seq,
+      senderId: 's',
+      senderName: 'sam',
+      content: `m${seq}`,
+      clientMsgId: `c${seq}-${r}`,
+      createdAt: new Date(now + seq * 1000).toISOString(),
+    }));
+  await messages.insertMany(batch(1));
+  // The second batch finds every page and head there already: 300 matched updates in two
+  // commands. FerretDB 1.24 keeps a connection open for each matched updateOne until its command
+  // ends, and needs one more per statement: past 100 (its pool) the command waited forever.
+  await messages.insertMany(batch(2));
+  expect(await messages.highestSeq(rooms150[149]!)).toBe(2);
+  expect((await messages.numberedBelow(rooms150[0]!, 3, 2)).map((m) => m.content)).toEqual(['m2', 'm1']);
 });
