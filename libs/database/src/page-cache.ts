@@ -63,11 +63,6 @@ export class PageCache {
   seqOf(roomId: string, id: string): number | undefined {
     return this.seqs.get(`${roomId}:${id}`);
   }
-
-  clear(): void {
-    this.pages.clear();
-    this.seqs.clear();
-  }
 }
 
 function copy(message: Message): Message {

@@ -1,14 +1,14 @@
 import { jest } from '@jest/globals';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { ConfigModule, loadConfig, type AppConfig } from '@chat/config';
+import type { TestingModule } from '@nestjs/testing';
+import type { AppConfig } from '@chat/config';
 import type { Connection } from 'mongoose';
-import { DatabaseModule, MONGO_CONNECTION, MessagesRepository, RoomsRepository } from '@chat/database';
-import { ObservabilityModule } from '@chat/observability';
+import { MONGO_CONNECTION, RoomsRepository, type MessagesRepository } from '@chat/database';
 import { decodeEntry } from '@chat/contracts';
 import { MessageAppender, MessageReader, parseMessageRecord } from '@chat/message-log';
 import { RedisKeys, createRedisClient, partitionOf, type RedisClient } from '@chat/redis';
 import { uniqueName } from '../../../test/support/http.js';
 import { waitUntil } from '../../../scripts/harness.mjs';
+import { messageLogFixture, type MessageLogFixture } from './fixture.js';
 
 const config = { IDEMPOTENCY_TTL_SEC: 60 } as AppConfig;
 const roomId = () => uniqueName('r').padEnd(24, '0').slice(0, 24);
@@ -20,6 +20,7 @@ const draft = (room: string, clientMsgId: string, content: string) => ({
   clientMsgId,
 });
 
+let fixture: MessageLogFixture;
 let redis: RedisClient;
 let subscriber: RedisClient;
 let stream: MessageAppender;
@@ -27,22 +28,17 @@ let database: TestingModule;
 let messages: MessagesRepository;
 
 beforeAll(async () => {
-  database = await Test.createTestingModule({
-    imports: [ConfigModule.forRoot(loadConfig()), ObservabilityModule.forApp('api'), DatabaseModule],
-  }).compile();
-  await database.init();
-  messages = database.get(MessagesRepository);
-  redis = createRedisClient({ REDIS_URL: process.env.REDIS_URL!, redisClusterNodes: null }, 'test');
+  fixture = await messageLogFixture();
+  ({ redis, database, messages, appender: stream } = fixture);
   subscriber = createRedisClient({ REDIS_URL: process.env.REDIS_URL!, redisClusterNodes: null }, 'test-sub', {
     subscriber: true,
   });
-  stream = new MessageAppender(redis, config, messages);
   // The clients do not queue commands while connecting: every test starts on ready clients.
-  await waitUntil(() => redis.status === 'ready' && subscriber.status === 'ready', { what: 'Redis' });
+  await waitUntil(() => subscriber.status === 'ready', { what: 'Redis' });
 });
 
 afterAll(async () => {
-  await Promise.all([redis.quit(), subscriber.quit(), database?.close()]);
+  await Promise.all([subscriber.quit(), fixture?.close()]);
 });
 
 describe('append', () => {

@@ -1,13 +1,11 @@
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import type { Connection } from 'mongoose';
-import { ConfigModule, loadConfig, type AppConfig } from '@chat/config';
 import { decodeEntry, type Message } from '@chat/contracts';
-import { DatabaseModule, MONGO_CONNECTION, MessagesRepository, RoomsRepository } from '@chat/database';
-import { MessageAppender, MessageReader, PageVersions } from '@chat/message-log';
-import { ObservabilityModule } from '@chat/observability';
-import { RedisKeys, createRedisClient, type RedisClient } from '@chat/redis';
+import { MONGO_CONNECTION, RoomsRepository, type MessagesRepository } from '@chat/database';
+import { MessageReader, PageVersions, type MessageAppender } from '@chat/message-log';
+import { RedisKeys, type RedisClient } from '@chat/redis';
 import { uniqueName } from '../../../test/support/http.js';
-import { waitUntil } from '../../../scripts/harness.mjs';
+import { messageLogFixture, type MessageLogFixture } from './fixture.js';
 
 /**
  * MessageReader against real Redis and MongoDB: what it reads while the worker moves messages,
@@ -15,6 +13,7 @@ import { waitUntil } from '../../../scripts/harness.mjs';
  */
 const roomId = () => uniqueName('r').padEnd(24, '0').slice(0, 24);
 
+let fixture: MessageLogFixture;
 let redis: RedisClient;
 let database: TestingModule;
 let messages: MessagesRepository;
@@ -22,20 +21,12 @@ let appender: MessageAppender;
 let reader: MessageReader;
 
 beforeAll(async () => {
-  database = await Test.createTestingModule({
-    imports: [ConfigModule.forRoot(loadConfig()), ObservabilityModule.forApp('api'), DatabaseModule],
-  }).compile();
-  await database.init();
-  messages = database.get(MessagesRepository);
-  redis = createRedisClient({ REDIS_URL: process.env.REDIS_URL!, redisClusterNodes: null }, 'test');
-  await waitUntil(() => redis.status === 'ready', { what: 'Redis' });
-  appender = new MessageAppender(redis, { IDEMPOTENCY_TTL_SEC: 60 } as AppConfig, messages);
+  fixture = await messageLogFixture();
+  ({ redis, database, messages, appender } = fixture);
   reader = new MessageReader(redis, messages, database.get(RoomsRepository));
 });
 
-afterAll(async () => {
-  await Promise.all([redis.quit(), database?.close()]);
-});
+afterAll(() => fixture?.close());
 
 async function send(room: string, n: number): Promise<string[]> {
   const ids: string[] = [];
